@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.c: parse the key = value configuration file, checked key by key. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "wh_limits.h"
+
+enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_MODE, CT_LEVEL };
+
+struct conf_key {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	long		 min, max;	/* CT_INT bounds */
+};
+
+#define K(n, t, lo, hi) { #n, t, offsetof(struct conf, n), lo, hi }
+static const struct conf_key keys[] = {
+	K(listen, CT_STR, 0, 0),
+	K(listen_mode, CT_MODE, 0, 0),
+	K(listen_backlog, CT_INT, 1, 65535),
+	K(workers, CT_INT, 1, 256),
+	K(max_requests, CT_INT, 0, LONG_MAX),
+	K(shutdown_timeout, CT_INT, 0, 3600),
+	K(db_socket, CT_STR, 0, 0),
+	K(db_host, CT_STR, 0, 0),
+	K(db_port, CT_INT, 1, 65535),
+	K(db_user, CT_STR, 0, 0),
+	K(db_password, CT_STR, 0, 0),
+	K(db_name, CT_STR, 0, 0),
+	K(db_connect_timeout, CT_INT, 1, 300),
+	K(db_rw_timeout, CT_INT, 1, 3600),
+	K(key_file, CT_STR, 0, 0),
+	K(page_size, CT_INT, 1, WH_MAX_PAGE_SIZE),
+	K(max_page_size, CT_INT, 1, 1000),
+	K(allow_private_endpoints, CT_BOOL, 0, 0),
+	K(token_cache_ttl, CT_INT, 0, 3600),
+	K(log_level, CT_LEVEL, 0, 0),
+};
+#undef K
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen_mode = 0660;
+	c->listen_backlog = 1024;
+	c->workers = 4;
+	c->shutdown_timeout = 10;
+	c->db_port = 3306;
+	c->db_connect_timeout = 2;
+	c->db_rw_timeout = 10;
+	c->page_size = WH_DEFAULT_PAGE_SIZE;
+	c->max_page_size = WH_MAX_PAGE_SIZE;
+	c->token_cache_ttl = 5;
+	c->log_level = LOG_LVL_INFO;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].type == CT_STR) {
+			char **p = (char **)((char *)c + keys[i].off);
+			free(*p);
+			*p = NULL;
+		}
+}
+
+static int
+parse_long(const char *v, int base, long *out)
+{
+	char	*end;
+
+	if (*v == '\0' || *v == '-' || *v == '+' || isspace((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtol(v, &end, base);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+/* Stores value v of key k in c; returns NULL or what is wrong with v. */
+static const char *
+conf_set(struct conf *c, const struct conf_key *k, const char *v)
+{
+	void	*p = (char *)c + k->off;
+	long	 n;
+
+	switch (k->type) {
+	case CT_STR: {
+		char *dup = strdup(v);
+		if (dup == NULL)
+			return "out of memory";
+		free(*(char **)p);
+		*(char **)p = dup;
+		return NULL;
+	}
+	case CT_INT:
+		if (parse_long(v, 10, &n) == -1 || n < k->min || n > k->max)
+			return "must be a whole number in range";
+		if (k->off == offsetof(struct conf, max_requests))
+			*(long *)p = n;
+		else
+			*(int *)p = (int)n;
+		return NULL;
+	case CT_BOOL:
+		return parse_bool(v, (int *)p) == -1 ?
+		    "must be true or false" : NULL;
+	case CT_MODE:
+		if (parse_long(v, 8, &n) == -1 || n > 0777)
+			return "must be an octal permission such as 0660";
+		*(unsigned *)p = (unsigned)n;
+		return NULL;
+	case CT_LEVEL:
+		return log_parse_level(v, (enum log_level *)p) == -1 ?
+		    "must be debug, info, warn or error" : NULL;
+	}
+	return "unknown type";
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static const struct conf_key *
+conf_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Parses one line (modified in place); returns 0 or -1 with err set. */
+static int
+conf_line(struct conf *c, char *line, int lineno, char *err, size_t errlen)
+{
+	const struct conf_key	*k;
+	const char		*why;
+	char			*eq, *key, *val;
+
+	key = trim(line);
+	if (*key == '\0' || *key == '#')
+		return 0;
+	if ((eq = strchr(key, '=')) == NULL) {
+		snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
+		return -1;
+	}
+	*eq = '\0';
+	key = trim(key);
+	val = trim(eq + 1);
+	if ((k = conf_find(key)) == NULL) {
+		snprintf(err, errlen, "line %d: unknown key '%.64s'", lineno, key);
+		return -1;
+	}
+	if ((why = conf_set(c, k, val)) != NULL) {
+		snprintf(err, errlen, "line %d: %s: %s", lineno, k->name, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Cross-key checks after the whole file is read. */
+static int
+conf_check(const struct conf *c, char *err, size_t errlen)
+{
+	if (c->max_page_size < c->page_size) {
+		snprintf(err, errlen, "page_size: larger than max_page_size");
+		return -1;
+	}
+	if (c->db_name == NULL || *c->db_name == '\0') {
+		snprintf(err, errlen, "db_name: missing");
+		return -1;
+	}
+	if (c->db_user == NULL || *c->db_user == '\0') {
+		snprintf(err, errlen, "db_user: missing");
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_parse(struct conf *c, const char *text, char *err, size_t errlen)
+{
+	char	*copy, *line, *next;
+	int	 lineno = 0, rc = 0;
+
+	if ((copy = strdup(text)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (line = copy; line != NULL && rc == 0; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		rc = conf_line(c, line, ++lineno, err, errlen);
+	}
+	free(copy);
+	return rc == 0 ? conf_check(c, err, errlen) : rc;
+}
+
+int
+conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	*text;
+	long	 n;
+	int	 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "%s: unreadable or larger than 1 MiB", path);
+		fclose(f);
+		return -1;
+	}
+	if ((text = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	text[fread(text, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	rc = conf_parse(c, text, err, errlen);
+	free(text);
+	if (rc == -1) {
+		char tmp[512];
+		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+		snprintf(err, errlen, "%s", tmp);
+	}
+	return rc;
+}

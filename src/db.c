@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/* db.c: the MariaDB connection, lazy prepared statements, reconnects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "db_stmts.h"
+#include "log.h"
+
+#define DB_MAX_PARAMS	16
+#define DB_MAX_COLS	20
+
+struct db {
+	const struct conf	*c;
+	MYSQL			*m;		/* NULL while disconnected */
+	MYSQL_STMT		*st[ST__COUNT];	/* NULL until first use */
+	long long		 last_fail_ms;	/* last failed connect */
+	long long		 last_use_ms;
+	char			 err[256];
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *
+db_new(const struct conf *c)
+{
+	struct db	*db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	db->c = c;
+	db->last_fail_ms = -WH_DB_RETRY_BACKOFF_MS;
+	return db;
+}
+
+static void
+db_disconnect(struct db *db)
+{
+	for (int i = 0; i < ST__COUNT; i++)
+		if (db->st[i] != NULL) {
+			mysql_stmt_close(db->st[i]);
+			db->st[i] = NULL;
+		}
+	if (db->m != NULL) {
+		mysql_close(db->m);
+		db->m = NULL;
+	}
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+const char *
+db_error(struct db *db)
+{
+	return db->err;
+}
+
+/* Errors after which the connection cannot be trusted again. */
+static int
+is_conn_error(unsigned e)
+{
+	switch (e) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_CONNECTION_KILLED:
+	case ER_UNKNOWN_STMT_HANDLER:
+	case ER_SERVER_SHUTDOWN:
+	case 4031:	/* ER_CLIENT_INTERACTION_TIMEOUT */
+		return 1;
+	}
+	return 0;
+}
+
+enum db_rc
+db_connect(struct db *db)
+{
+	const struct conf	*c = db->c;
+	unsigned		 cto = (unsigned)c->db_connect_timeout;
+	unsigned		 rwto = (unsigned)c->db_rw_timeout;
+
+	if (db->m != NULL)
+		return DB_OK;
+	if (now_ms() - db->last_fail_ms < WH_DB_RETRY_BACKOFF_MS)
+		return DB_DOWN;
+	if ((db->m = mysql_init(NULL)) == NULL) {
+		snprintf(db->err, sizeof(db->err), "mysql_init: out of memory");
+		return DB_DOWN;
+	}
+	mysql_optionsv(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &cto);
+	mysql_optionsv(db->m, MYSQL_OPT_READ_TIMEOUT, &rwto);
+	mysql_optionsv(db->m, MYSQL_OPT_WRITE_TIMEOUT, &rwto);
+	mysql_optionsv(db->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (mysql_real_connect(db->m,
+	    c->db_socket && *c->db_socket ? "localhost" : c->db_host,
+	    c->db_user, c->db_password, c->db_name,
+	    (unsigned)c->db_port, c->db_socket && *c->db_socket ?
+	    c->db_socket : NULL,
+	    CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS) == NULL) {
+		snprintf(db->err, sizeof(db->err), "connect: %s",
+		    mysql_error(db->m));
+		log_warn("database %s", db->err);
+		mysql_close(db->m);
+		db->m = NULL;
+		db->last_fail_ms = now_ms();
+		return DB_DOWN;
+	}
+	db->last_use_ms = now_ms();
+	log_debug("database connected");
+	return DB_OK;
+}
+
+enum db_rc
+db_ping(struct db *db)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db) != DB_OK)
+			return DB_DOWN;
+		if (mysql_ping(db->m) == 0) {
+			db->last_use_ms = now_ms();
+			return DB_OK;
+		}
+		snprintf(db->err, sizeof(db->err), "ping: %s", mysql_error(db->m));
+		db_disconnect(db);
+	}
+	return DB_DOWN;
+}
+
+/* The statement id, prepared on this connection; NULL with db->err set. */
+static MYSQL_STMT *
+db_stmt(struct db *db, enum stmt_id id, unsigned *errnum)
+{
+	MYSQL_STMT	*st;
+	const char	*sql = db_stmt_defs[id].sql;
+
+	*errnum = 0;
+	if (db->st[id] != NULL)
+		return db->st[id];
+	if ((st = mysql_stmt_init(db->m)) == NULL) {
+		*errnum = CR_OUT_OF_MEMORY;
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		*errnum = mysql_stmt_errno(st);
+		snprintf(db->err, sizeof(db->err), "prepare %d: %s", (int)id,
+		    mysql_stmt_error(st));
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	return db->st[id] = st;
+}
+
+static void
+bind_args(MYSQL_BIND *b, const struct db_arg *args, int n)
+{
+	memset(b, 0, sizeof(*b) * (size_t)n);
+	for (int i = 0; i < n; i++) {
+		switch (args[i].t) {
+		case DBA_NULL:
+			b[i].buffer_type = MYSQL_TYPE_NULL;
+			break;
+		case DBA_STR:
+		case DBA_BLOB:
+			b[i].buffer_type = args[i].t == DBA_STR ?
+			    MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+			b[i].buffer = (void *)(uintptr_t)args[i].p;
+			b[i].buffer_length = (unsigned long)args[i].len;
+			break;
+		case DBA_INT:
+			b[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			b[i].buffer = (void *)(uintptr_t)&args[i].i;
+			break;
+		}
+	}
+}
+
+/* Fetches every row into cols and calls cb; DB_OK or an error code. */
+static enum db_rc
+fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
+    db_row_cb cb, void *ctx, unsigned *errnum)
+{
+	MYSQL_BIND	 b[DB_MAX_COLS];
+	unsigned long	 len[DB_MAX_COLS];
+	my_bool		 isnull[DB_MAX_COLS], error[DB_MAX_COLS];
+	enum db_rc	 rc = DB_OK;
+	int		 r;
+
+	memset(b, 0, sizeof(b));
+	for (int i = 0; i < ncols; i++) {
+		b[i].buffer_type = MYSQL_TYPE_STRING;
+		b[i].buffer = cols[i].buf;
+		b[i].buffer_length = (unsigned long)cols[i].cap - 1;
+		b[i].length = &len[i];
+		b[i].is_null = &isnull[i];
+		b[i].error = &error[i];
+	}
+	if (mysql_stmt_bind_result(st, b) != 0) {
+		*errnum = mysql_stmt_errno(st);
+		return DB_ERR;
+	}
+	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+		if (rc != DB_OK)
+			continue;	/* drain the rest */
+		if (r == MYSQL_DATA_TRUNCATED) {
+			snprintf(db->err, sizeof(db->err), "column truncated");
+			rc = DB_ERR;
+			continue;
+		}
+		for (int i = 0; i < ncols; i++) {
+			cols[i].is_null = isnull[i];
+			cols[i].len = isnull[i] ? 0 : len[i];
+			cols[i].buf[cols[i].len] = '\0';
+		}
+		if (cb != NULL && cb(ctx, cols, ncols) != 0)
+			rc = DB_ERR;
+	}
+	if (r == 1) {
+		*errnum = mysql_stmt_errno(st);
+		snprintf(db->err, sizeof(db->err), "fetch: %s",
+		    mysql_stmt_error(st));
+		return DB_ERR;
+	}
+	return rc;
+}
+
+/* One try of db_exec; *errnum gets the MariaDB error number. */
+static enum db_rc
+exec_once(struct db *db, enum stmt_id id, const struct db_arg *args,
+    struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
+    unsigned long long *affected, unsigned *errnum)
+{
+	MYSQL_BIND	 b[DB_MAX_PARAMS];
+	MYSQL_STMT	*st;
+	enum db_rc	 rc;
+	int		 n = db_stmt_defs[id].nparams;
+
+	if ((st = db_stmt(db, id, errnum)) == NULL)
+		return DB_ERR;
+	bind_args(b, args, n);
+	if ((n > 0 && mysql_stmt_bind_param(st, b) != 0) ||
+	    mysql_stmt_execute(st) != 0) {
+		*errnum = mysql_stmt_errno(st);
+		snprintf(db->err, sizeof(db->err), "execute %d: %s", (int)id,
+		    mysql_stmt_error(st));
+		return *errnum == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
+	}
+	if (affected != NULL)
+		*affected = (unsigned long long)mysql_stmt_affected_rows(st);
+	rc = ncols > 0 ? fetch_rows(db, st, cols, ncols, cb, ctx, errnum) : DB_OK;
+	mysql_stmt_free_result(st);
+	return rc;
+}
+
+enum db_rc
+db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
+    struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
+    unsigned long long *affected)
+{
+	int		 write = db_stmt_defs[id].write;
+	unsigned	 errnum = 0;
+	enum db_rc	 rc = DB_DOWN;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db) != DB_OK)
+			return DB_DOWN;
+		/* A write is never resent, so first make sure an idle
+		 * connection still stands. */
+		if (write && now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
+		    mysql_ping(db->m) != 0) {
+			db_disconnect(db);
+			continue;
+		}
+		rc = exec_once(db, id, args, cols, ncols, cb, ctx, affected,
+		    &errnum);
+		db->last_use_ms = now_ms();
+		if (rc == DB_OK || rc == DB_DUP)
+			return rc;
+		if (!is_conn_error(errnum)) {
+			log_error("database: %s (%u)", db->err, errnum);
+			return DB_ERR;
+		}
+		log_warn("database connection lost: %s (%u)", db->err, errnum);
+		db_disconnect(db);
+		rc = DB_DOWN;
+		/* Safe to resend: reads, idempotent writes, and anything
+		 * that failed before reaching the server. */
+		if (write && errnum != CR_SERVER_GONE_ERROR &&
+		    errnum != ER_UNKNOWN_STMT_HANDLER)
+			break;
+	}
+	return rc;
+}
+
+enum db_rc
+db_exec_script(struct db *db, const char *sql)
+{
+	int	status;
+
+	if (db_connect(db) != DB_OK)
+		return DB_DOWN;
+	if (mysql_real_query(db->m, sql, strlen(sql)) != 0)
+		goto fail;
+	do {
+		MYSQL_RES *res = mysql_store_result(db->m);
+		mysql_free_result(res);
+		if ((status = mysql_next_result(db->m)) > 0)
+			goto fail;
+	} while (status == 0);
+	return DB_OK;
+fail:
+	snprintf(db->err, sizeof(db->err), "%s", mysql_error(db->m));
+	return DB_ERR;
+}
+
+int
+db_count_row(void *ctx, const struct db_col *c, int n)
+{
+	*(long long *)ctx = strtoll(c[0].buf, NULL, 10);
+	return 0;
+}

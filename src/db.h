@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* db.h: one MariaDB connection, its prepared statements, and the queries
+ * of the service as plain C functions.  No MariaDB type leaves db*.c. */
+#ifndef WH_DB_H
+#define WH_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "wh_limits.h"
+
+enum db_rc {
+	DB_OK = 0,
+	DB_NOTFOUND,	/* no row, or no row changed */
+	DB_DUP,		/* a unique key said no */
+	DB_DOWN,	/* the database cannot be reached now */
+	DB_ERR		/* anything else; logged */
+};
+
+struct db;
+
+/* A handle that connects on first use and reconnects after a lost
+ * connection; NULL when out of memory.  db_free accepts NULL. */
+struct db	*db_new(const struct conf *c);
+void		 db_free(struct db *);
+
+/* Connects now (for programs that want to fail early); DB_OK or DB_DOWN. */
+enum db_rc	 db_connect(struct db *);
+
+/* Does the database answer?  DB_OK or DB_DOWN. */
+enum db_rc	 db_ping(struct db *);
+
+/* The last error text, for logs and the CLI. */
+const char	*db_error(struct db *);
+
+struct template_row {
+	char	id[WH_UUID_LEN + 1];
+	char	name[WH_MAX_TEMPLATE_NAME + 1];
+	char	display_name[WH_MAX_DISPLAY_NAME + 1];
+	char	description[WH_MAX_DESCRIPTION + 1];
+	int	has_description;
+	int	is_active;
+};
+
+struct webhook_row {
+	char			id[WH_UUID_LEN + 1];
+	struct template_row	tpl;
+	char			endpoint_url[WH_MAX_URL_LEN + 1];
+	char			status[16];
+	int			has_secret;
+	char			disabled_reason[32];	/* "" for null */
+	long long		consecutive_failures;
+	char			created_at[WH_TIME_LEN + 1];
+	char			updated_at[WH_TIME_LEN + 1];
+	char			last_at[WH_TIME_LEN + 1];	/* "" for null */
+	char			last_status[16];
+	int			last_code;			/* -1 for null */
+};
+
+struct principal {
+	uint64_t	user_id;
+	char		username[WH_MAX_NAME_LEN + 1];
+	int		is_service;
+};
+
+/* Row callbacks return 0 to go on, -1 to stop with DB_ERR. */
+typedef int (*db_template_fn)(void *ctx, const struct template_row *);
+typedef int (*db_webhook_fn)(void *ctx, const struct webhook_row *);
+
+/* Tokens: looks up a live token by its SHA-256. */
+enum db_rc	db_auth_token(struct db *, const unsigned char hash[32],
+		    struct principal *out);
+
+/* Templates (active only unless said). */
+enum db_rc	db_template_get(struct db *, const char *id,
+		    struct template_row *out);
+enum db_rc	db_template_count(struct db *, long long *count);
+enum db_rc	db_template_list(struct db *, long long limit,
+		    long long offset, db_template_fn, void *ctx);
+
+/* Webhooks, always scoped to user_id.  A NULL filter is no filter. */
+struct webhook_filter {
+	const char	*status;
+	const char	*api_template;
+};
+
+enum db_rc	db_webhook_get(struct db *, uint64_t user_id, const char *id,
+		    struct webhook_row *out);
+enum db_rc	db_webhook_count(struct db *, uint64_t user_id,
+		    const struct webhook_filter *, long long *count);
+enum db_rc	db_webhook_list(struct db *, uint64_t user_id,
+		    const struct webhook_filter *, long long limit,
+		    long long offset, db_webhook_fn, void *ctx);
+
+/* What a create or an update writes; secret NULL with has_secret 0. */
+struct webhook_write {
+	const char		*id;
+	const char		*api_template;
+	const char		*endpoint_url;
+	const char		*status;
+	const char		*disabled_reason;	/* NULL: null */
+	int			 reset_failures;
+	int			 secret_change;		/* update: touch it? */
+	const unsigned char	*secret_ct;		/* NULL: no secret */
+	size_t			 secret_ct_len;
+	const char		*secret_key_id;
+	const char		*now_db;		/* "YYYY-MM-DD HH:MM:SS.ffffff" */
+};
+
+/* DB_DUP when the user has a webhook for that template already. */
+enum db_rc	db_webhook_insert(struct db *, uint64_t user_id,
+		    const struct webhook_write *);
+/* The id of the user's webhook for a template, into id. */
+enum db_rc	db_webhook_id_by_template(struct db *, uint64_t user_id,
+		    const char *api_template, char id[WH_UUID_LEN + 1]);
+/* DB_NOTFOUND when no such webhook of the user. */
+enum db_rc	db_webhook_update(struct db *, uint64_t user_id,
+		    const struct webhook_write *);
+enum db_rc	db_webhook_delete(struct db *, uint64_t user_id,
+		    const char *id);
+
+/* Administration (webhookctl). */
+enum db_rc	db_migrate(struct db *, const char *sql_dir, int *applied);
+enum db_rc	db_user_add(struct db *, const char *name);
+enum db_rc	db_user_id(struct db *, const char *name, uint64_t *id);
+enum db_rc	db_token_add(struct db *, uint64_t user_id,
+		    const unsigned char hash[32], const char *prefix,
+		    const char *name, int is_service);
+enum db_rc	db_token_revoke(struct db *, const unsigned char hash[32]);
+enum db_rc	db_template_add(struct db *, const char *id, const char *name,
+		    const char *display, const char *description);
+enum db_rc	db_template_list_all(struct db *, db_template_fn, void *ctx);
+enum db_rc	db_template_disable(struct db *, const char *name);
+
+#endif

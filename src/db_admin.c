@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* db_admin.c: users, tokens, templates and migrations for webhookctl. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+#include "log.h"
+
+enum db_rc
+db_user_add(struct db *db, const char *name)
+{
+	struct db_arg	a[] = { ARG_STR(name) };
+
+	return db_exec(db, ST_USER_ADD, a, NULL, 0, NULL, NULL, NULL);
+}
+
+enum db_rc
+db_user_id(struct db *db, const char *name, uint64_t *id)
+{
+	struct db_arg	 a[] = { ARG_STR(name) };
+	char		 buf[24];
+	struct db_col	 col[] = { COL(buf) };
+	long long	 v = 0;
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_USER_ID, a, col, 1, db_count_row, &v, NULL);
+	if (rc == DB_OK && v == 0)
+		return DB_NOTFOUND;
+	*id = (uint64_t)v;
+	return rc;
+}
+
+enum db_rc
+db_token_add(struct db *db, uint64_t user_id, const unsigned char hash[32],
+    const char *prefix, const char *name, int is_service)
+{
+	struct db_arg	a[] = { ARG_INT(user_id), ARG_BLOB(hash, 32),
+	    ARG_STR(prefix), ARG_STRN(name), ARG_INT(is_service) };
+
+	return db_exec(db, ST_TOKEN_ADD, a, NULL, 0, NULL, NULL, NULL);
+}
+
+enum db_rc
+db_token_revoke(struct db *db, const unsigned char hash[32])
+{
+	struct db_arg		a[] = { ARG_BLOB(hash, 32) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_TOKEN_REVOKE, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}
+
+static int
+is_migration(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 8 && d->d_name[0] >= '0' && d->d_name[0] <= '9' &&
+	    strcmp(d->d_name + n - 4, ".sql") == 0;
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE	*f;
+	char	*s;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1 || (s = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	s[fread(s, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* Applies one file unless recorded; *applied counts what it applied. */
+static enum db_rc
+migrate_one(struct db *db, const char *dir, const char *file, int *applied)
+{
+	char		 path[4096], buf[24];
+	struct db_col	 col[] = { COL(buf) };
+	long long	 version = strtoll(file, NULL, 10), seen = 0;
+	struct db_arg	 a[] = { ARG_INT(version), ARG_STR(file) };
+	enum db_rc	 rc;
+	char		*sql;
+
+	rc = db_exec(db, ST_MIG_APPLIED, a, col, 1, db_count_row, &seen, NULL);
+	if (rc != DB_OK || seen > 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((sql = read_file(path)) == NULL) {
+		log_error("%s: %s", path, strerror(errno));
+		return DB_ERR;
+	}
+	rc = db_exec_script(db, sql);
+	free(sql);
+	if (rc != DB_OK) {
+		log_error("%s: %s", path, db_error(db));
+		return rc;
+	}
+	if ((rc = db_exec(db, ST_MIG_RECORD, a, NULL, 0, NULL, NULL, NULL)) ==
+	    DB_OK) {
+		log_info("applied %s", file);
+		(*applied)++;
+	}
+	return rc;
+}
+
+enum db_rc
+db_migrate(struct db *db, const char *dir, int *applied)
+{
+	struct dirent	**list;
+	int		  n;
+	enum db_rc	  rc;
+
+	*applied = 0;
+	if ((rc = db_exec_script(db, "CREATE TABLE IF NOT EXISTS "
+	    "schema_migrations (version INT UNSIGNED NOT NULL PRIMARY KEY, "
+	    "name VARCHAR(255) NOT NULL, applied_at DATETIME(6) NOT NULL "
+	    "DEFAULT UTC_TIMESTAMP(6)) ENGINE=InnoDB")) != DB_OK) {
+		log_error("schema_migrations: %s", db_error(db));
+		return rc;
+	}
+	if ((n = scandir(dir, &list, is_migration, alphasort)) < 0) {
+		log_error("%s: %s", dir, strerror(errno));
+		return DB_ERR;
+	}
+	for (int i = 0; i < n; i++) {
+		if (rc == DB_OK)
+			rc = migrate_one(db, dir, list[i]->d_name, applied);
+		free(list[i]);
+	}
+	free(list);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* db_auth.c: token lookup by hash. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+
+struct auth_ctx {
+	struct principal	*p;
+	int			 found;
+};
+
+static int
+auth_row(void *vctx, const struct db_col *c, int n)
+{
+	struct auth_ctx	*a = vctx;
+
+	a->p->user_id = strtoull(c[0].buf, NULL, 10);
+	memcpy(a->p->username, c[1].buf, c[1].len + 1);
+	a->p->is_service = c[2].buf[0] == '1';
+	a->found = 1;
+	return 0;
+}
+
+enum db_rc
+db_auth_token(struct db *db, const unsigned char hash[32],
+    struct principal *out)
+{
+	struct db_arg	 a[] = { ARG_BLOB(hash, 32) };
+	char		 uid[24], svc[4];
+	struct db_col	 cols[] = { COL(uid), COL(out->username), COL(svc) };
+	struct auth_ctx	 ctx = { out, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_AUTH_TOKEN, a, cols, 3, auth_row, &ctx, NULL);
+	return rc == DB_OK && !ctx.found ? DB_NOTFOUND : rc;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT */
+/* db_stmts.h: the statement table and the executor shared by db_*.c only. */
+#ifndef WH_DB_STMTS_H
+#define WH_DB_STMTS_H
+
+#include <stddef.h>
+
+#include "db.h"
+
+enum stmt_id {
+	ST_AUTH_TOKEN,
+	ST_TPL_GET,
+	ST_TPL_COUNT,
+	ST_TPL_LIST,
+	ST_WH_GET,
+	ST_WH_COUNT,
+	ST_WH_LIST,
+	ST_WH_INSERT,
+	ST_WH_ID_BY_TPL,
+	ST_WH_UPDATE,
+	ST_WH_DELETE,
+	ST_USER_ADD,
+	ST_USER_ID,
+	ST_TOKEN_ADD,
+	ST_TOKEN_REVOKE,
+	ST_TPL_ADD,
+	ST_TPL_LIST_ALL,
+	ST_TPL_DISABLE,
+	ST_MIG_APPLIED,
+	ST_MIG_RECORD,
+	ST__COUNT
+};
+
+struct stmt_def {
+	const char	*sql;
+	int		 nparams;
+	int		 write;	/* not safe to send twice */
+};
+
+extern const struct stmt_def db_stmt_defs[ST__COUNT];
+
+enum db_arg_type { DBA_NULL, DBA_STR, DBA_INT, DBA_BLOB };
+
+struct db_arg {
+	enum db_arg_type	 t;
+	const void		*p;
+	size_t			 len;
+	long long		 i;
+};
+
+/* A result column, always fetched as text into buf (cap bytes, NUL added). */
+struct db_col {
+	char	*buf;
+	size_t	 cap;
+	size_t	 len;
+	int	 is_null;
+};
+
+typedef int (*db_row_cb)(void *ctx, const struct db_col *cols, int ncols);
+
+/*
+ * Executes statement id with args; for each result row fills cols and
+ * calls cb.  *affected (may be NULL) gets the changed rows of a write.
+ * Reconnects and retries once where that cannot apply a write twice.
+ */
+enum db_rc	db_exec(struct db *, enum stmt_id, const struct db_arg *args,
+		    struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
+		    unsigned long long *affected);
+
+/* A row callback storing column 0 as a number into *(long long *)ctx. */
+int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
+
+/* Runs trusted SQL text (migrations), several statements allowed. */
+enum db_rc	db_exec_script(struct db *, const char *sql);
+
+#define ARG_STR(s)	{ DBA_STR, (s), strlen(s), 0 }
+#define ARG_STRN(s)	{ (s) ? DBA_STR : DBA_NULL, (s), (s) ? strlen(s) : 0, 0 }
+#define ARG_INT(v)	{ DBA_INT, NULL, 0, (long long)(v) }
+#define ARG_BLOB(p, n)	{ (p) ? DBA_BLOB : DBA_NULL, (p), (n), 0 }
+#define COL(b)		{ (b), sizeof(b), 0, 0 }
+
+#endif

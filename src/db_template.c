@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* db_template.c: API template queries. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+
+struct tpl_ctx {
+	struct template_row	*row;
+	db_template_fn		 fn;
+	void			*ctx;
+	int			 found;
+};
+
+static void
+cols_for_template(struct db_col *c, struct template_row *r, char *active,
+    size_t activecap)
+{
+	struct db_col v[5] = { COL(r->id), COL(r->name), COL(r->display_name),
+	    COL(r->description), { active, activecap, 0, 0 } };
+
+	memcpy(c, v, sizeof(v));
+}
+
+static int
+tpl_row(void *vctx, const struct db_col *c, int n)
+{
+	struct tpl_ctx	*t = vctx;
+
+	t->row->has_description = !c[3].is_null;
+	t->row->is_active = c[4].buf[0] == '1';
+	t->found = 1;
+	return t->fn != NULL ? t->fn(t->ctx, t->row) : 0;
+}
+
+static enum db_rc
+tpl_query(struct db *db, enum stmt_id id, const struct db_arg *args,
+    struct template_row *row, db_template_fn fn, void *ctx, int *found)
+{
+	struct db_col	 cols[5];
+	char		 active[4];
+	struct tpl_ctx	 t = { row, fn, ctx, 0 };
+	enum db_rc	 rc;
+
+	cols_for_template(cols, row, active, sizeof(active));
+	rc = db_exec(db, id, args, cols, 5, tpl_row, &t, NULL);
+	if (found != NULL)
+		*found = t.found;
+	return rc;
+}
+
+enum db_rc
+db_template_get(struct db *db, const char *id, struct template_row *out)
+{
+	struct db_arg	 a[] = { ARG_STR(id) };
+	int		 found;
+	enum db_rc	 rc;
+
+	rc = tpl_query(db, ST_TPL_GET, a, out, NULL, NULL, &found);
+	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_template_count(struct db *db, long long *count)
+{
+	char		 buf[24];
+	struct db_col	 col[] = { COL(buf) };
+
+	*count = 0;
+	return db_exec(db, ST_TPL_COUNT, NULL, col, 1, db_count_row, count, NULL);
+}
+
+enum db_rc
+db_template_list(struct db *db, long long limit, long long offset,
+    db_template_fn fn, void *ctx)
+{
+	struct template_row	 row;
+	struct db_arg		 a[] = { ARG_INT(limit), ARG_INT(offset) };
+
+	return tpl_query(db, ST_TPL_LIST, a, &row, fn, ctx, NULL);
+}
+
+enum db_rc
+db_template_list_all(struct db *db, db_template_fn fn, void *ctx)
+{
+	struct template_row	row;
+
+	return tpl_query(db, ST_TPL_LIST_ALL, NULL, &row, fn, ctx, NULL);
+}
+
+enum db_rc
+db_template_add(struct db *db, const char *id, const char *name,
+    const char *display, const char *description)
+{
+	struct db_arg	a[] = { ARG_STR(id), ARG_STR(name), ARG_STR(display),
+	    ARG_STRN(description) };
+
+	return db_exec(db, ST_TPL_ADD, a, NULL, 0, NULL, NULL, NULL);
+}
+
+enum db_rc
+db_template_disable(struct db *db, const char *name)
+{
+	struct db_arg		a[] = { ARG_STR(name) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_TPL_DISABLE, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}

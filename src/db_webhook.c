@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/* db_webhook.c: webhook queries, every one scoped to its owner. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+
+#define WH_NCOLS 15
+
+struct wh_ctx {
+	struct webhook_row	*row;
+	char			 flags[4][24];	/* has_secret, failures, code, tpl active */
+	db_webhook_fn		 fn;
+	void			*ctx;
+	int			 found;
+};
+
+static void
+cols_for_webhook(struct db_col *c, struct wh_ctx *w)
+{
+	struct webhook_row *r = w->row;
+	struct db_col v[WH_NCOLS] = {
+		COL(r->id), COL(r->tpl.id), COL(r->tpl.name),
+		COL(r->tpl.display_name), COL(r->tpl.description),
+		COL(r->endpoint_url), COL(r->status), COL(w->flags[0]),
+		COL(r->disabled_reason), COL(w->flags[1]), COL(r->created_at),
+		COL(r->updated_at), COL(r->last_at), COL(r->last_status),
+		COL(w->flags[2]),
+	};
+
+	memcpy(c, v, sizeof(v));
+}
+
+static int
+wh_row(void *vctx, const struct db_col *c, int n)
+{
+	struct wh_ctx		*w = vctx;
+	struct webhook_row	*r = w->row;
+
+	r->tpl.has_description = !c[4].is_null;
+	r->tpl.is_active = 1;
+	r->has_secret = c[7].buf[0] == '1';
+	r->consecutive_failures = strtoll(c[9].buf, NULL, 10);
+	r->last_code = c[14].is_null ? -1 : atoi(c[14].buf);
+	w->found = 1;
+	return w->fn != NULL ? w->fn(w->ctx, r) : 0;
+}
+
+static enum db_rc
+wh_query(struct db *db, enum stmt_id id, const struct db_arg *args,
+    struct webhook_row *row, db_webhook_fn fn, void *ctx, int *found)
+{
+	struct db_col	 cols[WH_NCOLS];
+	struct wh_ctx	 w;
+	enum db_rc	 rc;
+
+	memset(&w, 0, sizeof(w));
+	w.row = row;
+	w.fn = fn;
+	w.ctx = ctx;
+	cols_for_webhook(cols, &w);
+	rc = db_exec(db, id, args, cols, WH_NCOLS, wh_row, &w, NULL);
+	if (found != NULL)
+		*found = w.found;
+	return rc;
+}
+
+enum db_rc
+db_webhook_get(struct db *db, uint64_t user_id, const char *id,
+    struct webhook_row *out)
+{
+	struct db_arg	 a[] = { ARG_STR(id), ARG_INT(user_id) };
+	int		 found;
+	enum db_rc	 rc;
+
+	rc = wh_query(db, ST_WH_GET, a, out, NULL, NULL, &found);
+	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_webhook_count(struct db *db, uint64_t user_id,
+    const struct webhook_filter *f, long long *count)
+{
+	char		 buf[24];
+	struct db_col	 col[] = { COL(buf) };
+	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STRN(f->status),
+	    ARG_STRN(f->status), ARG_STRN(f->api_template),
+	    ARG_STRN(f->api_template) };
+
+	*count = 0;
+	return db_exec(db, ST_WH_COUNT, a, col, 1, db_count_row, count, NULL);
+}
+
+enum db_rc
+db_webhook_list(struct db *db, uint64_t user_id,
+    const struct webhook_filter *f, long long limit, long long offset,
+    db_webhook_fn fn, void *ctx)
+{
+	struct webhook_row	*row;
+	struct db_arg		 a[] = { ARG_INT(user_id), ARG_STRN(f->status),
+	    ARG_STRN(f->status), ARG_STRN(f->api_template),
+	    ARG_STRN(f->api_template), ARG_INT(limit), ARG_INT(offset) };
+	enum db_rc		 rc;
+
+	if ((row = malloc(sizeof(*row))) == NULL)
+		return DB_ERR;
+	rc = wh_query(db, ST_WH_LIST, a, row, fn, ctx, NULL);
+	free(row);
+	return rc;
+}
+
+enum db_rc
+db_webhook_insert(struct db *db, uint64_t user_id,
+    const struct webhook_write *w)
+{
+	struct db_arg	a[] = { ARG_STR(w->id), ARG_INT(user_id),
+	    ARG_STR(w->api_template), ARG_STR(w->endpoint_url),
+	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
+	    ARG_BLOB(w->secret_ct, w->secret_ct_len),
+	    ARG_STRN(w->secret_key_id), ARG_STR(w->now_db),
+	    ARG_STR(w->now_db) };
+
+	return db_exec(db, ST_WH_INSERT, a, NULL, 0, NULL, NULL, NULL);
+}
+
+static int
+id_row(void *ctx, const struct db_col *c, int n)
+{
+	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
+	return 0;
+}
+
+enum db_rc
+db_webhook_id_by_template(struct db *db, uint64_t user_id,
+    const char *api_template, char id[WH_UUID_LEN + 1])
+{
+	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STR(api_template) };
+	char		 buf[WH_UUID_LEN + 1] = "";
+	struct db_col	 col[] = { COL(buf) };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_WH_ID_BY_TPL, a, col, 1, id_row, id, NULL);
+	if (rc == DB_OK && buf[0] == '\0')
+		return DB_NOTFOUND;
+	return rc;
+}
+
+enum db_rc
+db_webhook_update(struct db *db, uint64_t user_id,
+    const struct webhook_write *w)
+{
+	struct db_arg		a[] = { ARG_STR(w->endpoint_url),
+	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
+	    ARG_INT(w->reset_failures), ARG_INT(w->secret_change),
+	    ARG_BLOB(w->secret_ct, w->secret_ct_len),
+	    ARG_INT(w->secret_change), ARG_STRN(w->secret_key_id),
+	    ARG_STR(w->now_db), ARG_STR(w->id), ARG_INT(user_id) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_WH_UPDATE, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
+{
+	struct db_arg		a[] = { ARG_STR(id), ARG_INT(user_id) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_WH_DELETE, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* fcgi_io.c: turn a FastCGI request into struct req and struct resp back. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fcgi_io.h"
+#include "wh_limits.h"
+
+static long long
+parse_length(const char *s)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return WH_MAX_EVENT_BODY + 1LL;	/* absurd: too large */
+	return v;
+}
+
+static void
+drain(FCGX_Stream *in)
+{
+	char	tmp[8192];
+
+	while (FCGX_GetStr(tmp, sizeof(tmp), in) > 0)
+		;
+}
+
+/* Reads the body: a declared length exactly, else up to EOF, capped. */
+static int
+read_body(FCGX_Request *r, struct req *q, struct buf *body)
+{
+	long long	want = q->content_length;
+	size_t		cap = WH_MAX_EVENT_BODY;
+	char		tmp[8192];
+	int		n;
+
+	buf_reset(body);
+	if (want > (long long)cap) {
+		q->body_too_large = 1;
+		drain(r->in);
+		return 0;
+	}
+	while ((n = FCGX_GetStr(tmp, sizeof(tmp), r->in)) > 0) {
+		if (body->len + (size_t)n > cap) {
+			q->body_too_large = 1;
+			drain(r->in);
+			break;
+		}
+		if (buf_append(body, tmp, (size_t)n) == -1) {
+			drain(r->in);
+			return -1;
+		}
+	}
+	q->body = body->data != NULL ? body->data : "";
+	q->body_len = body->len;
+	return 0;
+}
+
+int
+fcgi_read_request(FCGX_Request *r, struct req *q, struct buf *body)
+{
+	const char	*uri, *qm;
+
+	memset(q, 0, sizeof(*q));
+	q->method = http_method_parse(FCGX_GetParam("REQUEST_METHOD", r->envp));
+	if ((uri = FCGX_GetParam("REQUEST_URI", r->envp)) == NULL &&
+	    (uri = FCGX_GetParam("DOCUMENT_URI", r->envp)) == NULL)
+		uri = "/";
+	q->path = uri;
+	qm = strchr(uri, '?');
+	q->path_len = qm != NULL ? (size_t)(qm - uri) : strlen(uri);
+	q->query = FCGX_GetParam("QUERY_STRING", r->envp);
+	if (q->query == NULL && qm != NULL)
+		q->query = qm + 1;
+	q->content_type = FCGX_GetParam("CONTENT_TYPE", r->envp);
+	if (q->content_type != NULL && *q->content_type == '\0')
+		q->content_type = NULL;
+	q->content_length = parse_length(FCGX_GetParam("CONTENT_LENGTH", r->envp));
+	q->authorization = FCGX_GetParam("HTTP_AUTHORIZATION", r->envp);
+	q->host = FCGX_GetParam("HTTP_HOST", r->envp);
+	q->scheme = FCGX_GetParam("REQUEST_SCHEME", r->envp);
+	if (q->scheme == NULL)
+		q->scheme = FCGX_GetParam("HTTPS", r->envp) != NULL ? "https" : "http";
+	q->request_id = FCGX_GetParam("REQUEST_ID", r->envp);
+	return read_body(r, q, body);
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 503: return "Service Unavailable";
+	}
+	return "Unknown";
+}
+
+void
+fcgi_write_response(FCGX_Request *r, const struct req *q, const struct resp *p)
+{
+	int	status = p->status ? p->status : 503;
+
+	FCGX_FPrintF(r->out, "Status: %d %s\r\n", status, reason(status));
+	if (status != 204)
+		FCGX_FPrintF(r->out, "Content-Type: application/json\r\n"
+		    "Content-Length: %zu\r\n", p->body.len);
+	FCGX_PutS("Cache-Control: no-store\r\n", r->out);
+	for (int i = 0; i < p->nheaders; i++)
+		FCGX_FPrintF(r->out, "%s: %s\r\n", p->hname[i], p->hval[i]);
+	FCGX_PutS("\r\n", r->out);
+	if (status != 204 && q->method != HTTP_HEAD && p->body.len > 0)
+		FCGX_PutStr(p->body.data, (int)p->body.len, r->out);
+}

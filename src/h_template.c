@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* h_template.c: GET /webhooks/v1/templates/ and /templates/{id}/. */
+#include "handlers.h"
+#include "render.h"
+
+static int
+add_template(void *ctx, const struct template_row *t)
+{
+	json_object	*o = render_template(t);
+
+	if (o == NULL)
+		return -1;
+	if (json_object_array_add(ctx, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_template_list(struct ctx *c)
+{
+	struct page	 p;
+	json_object	*errors = NULL, *results;
+	long long	 count;
+	int		 bad_page;
+	enum db_rc	 rc;
+
+	if (page_parse(c, &p, &errors, &bad_page) == -1) {
+		json_object_put(errors);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if (errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	if (bad_page) {
+		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
+		return;
+	}
+	if ((rc = db_template_count(c->svc->db, &count)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	if ((results = json_object_new_array()) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if ((p.number - 1) * p.size < count && (rc = db_template_list(
+	    c->svc->db, p.size, (p.number - 1) * p.size, add_template,
+	    results)) != DB_OK) {
+		json_object_put(results);
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		return;
+	}
+	page_answer(c, &p, count, "/webhooks/v1/templates/", results);
+}
+
+void
+h_template_get(struct ctx *c)
+{
+	struct template_row	 t;
+	char			 id[WH_UUID_LEN + 1];
+	json_object		*o;
+	enum db_rc		 rc;
+
+	if (ctx_path_uuid(c, id) == -1)
+		return;
+	if ((rc = db_template_get(c->svc->db, id, &t)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	if ((o = render_template(&t)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_json(c->resp, 200, o);
+	json_object_put(o);
+}

@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT */
+/* h_webhook.c: list, create, retrieve, update and delete webhooks. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "log.h"
+#include "render.h"
+#include "valid.h"
+
+#define MSG_REQUIRED	"This field is required."
+#define MSG_STRING	"Must be a string."
+#define MSG_NOT_NULL	"This field may not be null."
+
+/* The fields a create or update may carry, validated. */
+struct wh_input {
+	int		 has_template, has_url, has_secret, has_status;
+	char		 api_template[WH_UUID_LEN + 1];
+	const char	*url;
+	const char	*secret;	/* NULL: remove (when has_secret) */
+	size_t		 secret_len;
+	const char	*status;
+};
+
+typedef const char *(*field_fn)(json_object *, struct wh_input *, int);
+
+static const char *
+f_template(json_object *v, struct wh_input *in, int allow_private)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
+	in->has_template = 1;
+	return valid_uuid(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v), in->api_template);
+}
+
+static const char *
+f_url(json_object *v, struct wh_input *in, int allow_private)
+{
+	const char	*why;
+
+	if (!json_object_is_type(v, json_type_string))
+		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
+	why = valid_endpoint_url(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v), allow_private);
+	if (why == NULL) {
+		in->has_url = 1;
+		in->url = json_object_get_string(v);
+	}
+	return why;
+}
+
+static const char *
+f_secret(json_object *v, struct wh_input *in, int allow_private)
+{
+	const char	*why;
+
+	if (v == NULL) {
+		in->has_secret = 1;
+		in->secret = NULL;
+		return NULL;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return MSG_STRING;
+	in->secret = json_object_get_string(v);
+	in->secret_len = (size_t)json_object_get_string_len(v);
+	if ((why = valid_secret(in->secret, in->secret_len)) == NULL)
+		in->has_secret = 1;
+	return why;
+}
+
+static const char *
+f_status(json_object *v, struct wh_input *in, int allow_private)
+{
+	const char	*why;
+
+	if (!json_object_is_type(v, json_type_string))
+		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
+	why = valid_status(json_object_get_string(v),
+	    (size_t)json_object_get_string_len(v));
+	if (why == NULL) {
+		in->has_status = 1;
+		in->status = json_object_get_string(v);
+	}
+	return why;
+}
+
+static const struct {
+	const char	*name;
+	field_fn	 check;
+} fields[] = {
+	{ "api_template", f_template },
+	{ "endpoint_url", f_url },
+	{ "secret_hash", f_secret },
+	{ "status", f_status },
+};
+
+/* Validates every member of the body; messages go to *errors. */
+static int
+input_parse(struct ctx *c, struct wh_input *in, json_object **errors)
+{
+	int	allow = c->svc->conf->allow_private_endpoints;
+
+	memset(in, 0, sizeof(*in));
+	json_object_object_foreach(c->body, key, val) {
+		const char	*why = "Unknown field.";
+		size_t		 i;
+
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			if (strcmp(key, fields[i].name) == 0) {
+				why = fields[i].check(val, in, allow);
+				break;
+			}
+		if (why != NULL && errors_add(errors, key, why) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+now_strings(char rfc[WH_TIME_LEN + 1], char dbs[32])
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		date[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(rfc, WH_TIME_LEN + 1, "%.19s.%06uZ", date, (unsigned)(ts.tv_nsec / 1000) % 1000000u);
+	date[10] = ' ';
+	snprintf(dbs, 32, "%.19s.%06u", date, (unsigned)(ts.tv_nsec / 1000) % 1000000u);
+}
+
+/* Answers 200/201 with the webhook w. */
+static void
+answer_webhook(struct ctx *c, int status, const struct webhook_row *w)
+{
+	json_object	*o = render_webhook(w, c->who.username);
+
+	if (o == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_json(c->resp, status, o);
+	json_object_put(o);
+}
+
+/* Seals in->secret for webhook id into ct; 0 or -1 (answered). */
+static int
+seal_secret(struct ctx *c, const struct wh_input *in, const char *id,
+    unsigned char *ct, size_t *ctlen, char key_id[WH_KEY_ID_LEN + 1])
+{
+	if (crypto_seal(c->svc->keys, id, in->secret, in->secret_len, ct,
+	    ctlen, key_id) == -1) {
+		log_error("webhook %s: sealing the secret failed", id);
+		resp_error(c->resp, WH_E_UNAVAILABLE, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+answer_duplicate(struct ctx *c, const char *tpl)
+{
+	char		 id[WH_UUID_LEN + 1];
+	json_object	*o;
+	enum db_rc	 rc;
+
+	if ((rc = db_webhook_id_by_template(c->svc->db, c->who.user_id, tpl,
+	    id)) != DB_OK) {
+		/* Deleted in between: the create may simply be retried. */
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_DOWN : rc);
+		return;
+	}
+	if ((o = json_object_new_object()) == NULL ||
+	    json_object_object_add(o, "detail", json_object_new_string(
+	    err_detail(WH_E_DUPLICATE))) != 0 ||
+	    json_object_object_add(o, "code", json_object_new_string(
+	    err_code(WH_E_DUPLICATE))) != 0 ||
+	    json_object_object_add(o, "id", json_object_new_string(id)) != 0) {
+		json_object_put(o);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_json(c->resp, 409, o);
+	json_object_put(o);
+}
+
+/* Checks create input, the template included; fills w->tpl. */
+static int
+create_validate(struct ctx *c, struct wh_input *in, struct webhook_row *w,
+    json_object **errors)
+{
+	enum db_rc	rc;
+
+	if (json_object_object_get_ex(c->body, "api_template", NULL) == 0 &&
+	    errors_add(errors, "api_template", MSG_REQUIRED) == -1)
+		return -1;
+	if (json_object_object_get_ex(c->body, "endpoint_url", NULL) == 0 &&
+	    errors_add(errors, "endpoint_url", MSG_REQUIRED) == -1)
+		return -1;
+	if (!in->has_template)
+		return 0;
+	rc = db_template_get(c->svc->db, in->api_template, &w->tpl);
+	if (rc == DB_NOTFOUND)
+		return errors_add(errors, "api_template",
+		    "No active API template has this id.");
+	if (rc != DB_OK) {
+		ctx_db_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_webhook_create(struct ctx *c)
+{
+	struct wh_input		 in;
+	struct webhook_row	 w;
+	struct webhook_write	 ww;
+	json_object		*errors = NULL;
+	unsigned char		 ct[WH_SEALED_MAX];
+	char			 dbnow[32], key_id[WH_KEY_ID_LEN + 1];
+	char			 loc[64];
+	size_t			 ctlen = 0;
+	enum db_rc		 rc;
+
+	memset(&w, 0, sizeof(w));
+	if (input_parse(c, &in, &errors) == -1 ||
+	    create_validate(c, &in, &w, &errors) == -1) {
+		json_object_put(errors);
+		if (c->resp->status == 0)
+			resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if (errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	crypto_uuid_v7(w.id);
+	now_strings(w.created_at, dbnow);
+	memcpy(w.updated_at, w.created_at, sizeof(w.created_at));
+	snprintf(w.endpoint_url, sizeof(w.endpoint_url), "%s", in.url);
+	snprintf(w.status, sizeof(w.status), "%s",
+	    in.has_status ? in.status : "enabled");
+	w.has_secret = in.has_secret && in.secret != NULL;
+	w.last_code = -1;
+	if (strcmp(w.status, "disabled") == 0)
+		snprintf(w.disabled_reason, sizeof(w.disabled_reason), "manual");
+	if (w.has_secret && seal_secret(c, &in, w.id, ct, &ctlen, key_id) == -1)
+		return;
+	ww = (struct webhook_write){ .id = w.id, .api_template = w.tpl.id,
+	    .endpoint_url = w.endpoint_url, .status = w.status,
+	    .disabled_reason = w.disabled_reason[0] ? w.disabled_reason : NULL,
+	    .secret_ct = w.has_secret ? ct : NULL, .secret_ct_len = ctlen,
+	    .secret_key_id = w.has_secret ? key_id : NULL, .now_db = dbnow };
+	rc = db_webhook_insert(c->svc->db, c->who.user_id, &ww);
+	if (rc == DB_DUP) {
+		answer_duplicate(c, w.tpl.id);
+		return;
+	}
+	if (rc != DB_OK) {
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		return;
+	}
+	log_info("user %llu created webhook %s for template %s",
+	    (unsigned long long)c->who.user_id, w.id, w.tpl.name);
+	snprintf(loc, sizeof(loc), "/webhooks/v1/webhook/%s/", w.id);
+	resp_header(c->resp, "Location", loc);
+	answer_webhook(c, 201, &w);
+}
+
+void
+h_webhook_get(struct ctx *c)
+{
+	struct webhook_row	w;
+	char			id[WH_UUID_LEN + 1];
+	enum db_rc		rc;
+
+	if (ctx_path_uuid(c, id) == -1)
+		return;
+	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, id, &w)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	answer_webhook(c, 200, &w);
+}
+
+/* Applies validated input to the stored row w (status rules included). */
+static void
+update_merge(struct webhook_row *w, const struct wh_input *in, int *reset)
+{
+	*reset = 0;
+	if (in->has_url)
+		snprintf(w->endpoint_url, sizeof(w->endpoint_url), "%s", in->url);
+	if (in->has_status) {
+		snprintf(w->status, sizeof(w->status), "%s", in->status);
+		if (strcmp(in->status, "enabled") == 0) {
+			w->disabled_reason[0] = '\0';
+			w->consecutive_failures = 0;
+			*reset = 1;
+		} else
+			snprintf(w->disabled_reason, sizeof(w->disabled_reason),
+			    "manual");
+	}
+	if (in->has_secret)
+		w->has_secret = in->secret != NULL;
+}
+
+static void
+webhook_update(struct ctx *c, int put)
+{
+	struct wh_input		 in;
+	struct webhook_row	 w;
+	struct webhook_write	 ww;
+	json_object		*errors = NULL;
+	unsigned char		 ct[WH_SEALED_MAX];
+	char			 id[WH_UUID_LEN + 1], dbnow[32];
+	char			 key_id[WH_KEY_ID_LEN + 1];
+	size_t			 ctlen = 0;
+	int			 reset;
+	enum db_rc		 rc;
+
+	if (input_parse(c, &in, &errors) == -1 || (put &&
+	    !json_object_object_get_ex(c->body, "endpoint_url", NULL) &&
+	    errors_add(&errors, "endpoint_url", MSG_REQUIRED) == -1)) {
+		json_object_put(errors);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if (errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	if (ctx_path_uuid(c, id) == -1)
+		return;
+	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, id, &w)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	if (in.has_template && strcmp(in.api_template, w.tpl.id) != 0) {
+		errors_add(&errors, "api_template",
+		    "The API template of a webhook cannot be changed.");
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	update_merge(&w, &in, &reset);
+	if (in.has_secret && in.secret != NULL &&
+	    seal_secret(c, &in, w.id, ct, &ctlen, key_id) == -1)
+		return;
+	now_strings(w.updated_at, dbnow);
+	ww = (struct webhook_write){ .id = w.id, .endpoint_url = w.endpoint_url,
+	    .status = w.status, .disabled_reason = w.disabled_reason[0] ?
+	    w.disabled_reason : NULL, .reset_failures = reset,
+	    .secret_change = in.has_secret, .secret_ct = w.has_secret &&
+	    in.has_secret ? ct : NULL, .secret_ct_len = ctlen,
+	    .secret_key_id = w.has_secret && in.has_secret ? key_id : NULL,
+	    .now_db = dbnow };
+	if ((rc = db_webhook_update(c->svc->db, c->who.user_id, &ww)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	answer_webhook(c, 200, &w);
+}
+
+void
+h_webhook_put(struct ctx *c)
+{
+	webhook_update(c, 1);
+}
+
+void
+h_webhook_patch(struct ctx *c)
+{
+	webhook_update(c, 0);
+}
+
+void
+h_webhook_delete(struct ctx *c)
+{
+	char		id[WH_UUID_LEN + 1];
+	enum db_rc	rc;
+
+	if (ctx_path_uuid(c, id) == -1)
+		return;
+	if ((rc = db_webhook_delete(c->svc->db, c->who.user_id, id)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	log_info("user %llu deleted webhook %s",
+	    (unsigned long long)c->who.user_id, id);
+	c->resp->status = 204;
+}
+
+struct list_ctx {
+	const char	*username;
+	json_object	*results;
+};
+
+static int
+add_webhook(void *ctx, const struct webhook_row *w)
+{
+	struct list_ctx	*l = ctx;
+	json_object	*o = render_webhook(w, l->username);
+
+	if (o == NULL)
+		return -1;
+	if (json_object_array_add(l->results, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads status and api_template filters; messages into *errors. */
+static int
+filter_parse(struct ctx *c, struct webhook_filter *f, char *tpl,
+    json_object **errors)
+{
+	const char	*s;
+
+	memset(f, 0, sizeof(*f));
+	if ((s = query_get(&c->query, "status")) != NULL) {
+		if (valid_status(s, strlen(s)) != NULL)
+			return errors_add(errors, "status",
+			    "Must be \"enabled\" or \"disabled\".");
+		f->status = s;
+	}
+	if ((s = query_get(&c->query, "api_template")) != NULL) {
+		if (valid_uuid(s, strlen(s), tpl) != NULL)
+			return errors_add(errors, "api_template",
+			    "Must be a valid UUID.");
+		f->api_template = tpl;
+	}
+	return 0;
+}
+
+void
+h_webhook_list(struct ctx *c)
+{
+	struct webhook_filter	 f;
+	struct page		 p;
+	struct list_ctx		 l;
+	json_object		*errors = NULL;
+	char			 tpl[WH_UUID_LEN + 1];
+	long long		 count;
+	int			 bad_page;
+	enum db_rc		 rc;
+
+	if (page_parse(c, &p, &errors, &bad_page) == -1 ||
+	    filter_parse(c, &f, tpl, &errors) == -1) {
+		json_object_put(errors);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if (errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	if (bad_page) {
+		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
+		return;
+	}
+	if ((rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count)) !=
+	    DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	l.username = c->who.username;
+	if ((l.results = json_object_new_array()) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if ((p.number - 1) * p.size < count && (rc = db_webhook_list(
+	    c->svc->db, c->who.user_id, &f, p.size, (p.number - 1) * p.size,
+	    add_webhook, &l)) != DB_OK) {
+		json_object_put(l.results);
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		return;
+	}
+	page_answer(c, &p, count, "/webhooks/v1/webhook/", l.results);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* handlers.h: the request context and the handlers of the routes. */
+#ifndef WH_HANDLERS_H
+#define WH_HANDLERS_H
+
+#include <json-c/json.h>
+
+#include "auth.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "http.h"
+#include "query.h"
+
+/* What a worker keeps across requests. */
+struct svc {
+	const struct conf		*conf;
+	struct db			*db;
+	const struct crypto_keys	*keys;
+	struct auth_cache		*auth;
+};
+
+/* One request on its way through the pipeline. */
+struct ctx {
+	struct svc		*svc;
+	const struct req	*req;
+	struct resp		*resp;
+	struct principal	 who;
+	json_object		*body;		/* the parsed object, RF_BODY */
+	const char		*id;		/* the path's id segment */
+	size_t			 id_len;
+	struct query		 query;
+};
+
+void	h_health(struct ctx *);
+void	h_template_list(struct ctx *);
+void	h_template_get(struct ctx *);
+void	h_webhook_list(struct ctx *);
+void	h_webhook_create(struct ctx *);
+void	h_webhook_get(struct ctx *);
+void	h_webhook_put(struct ctx *);
+void	h_webhook_patch(struct ctx *);
+void	h_webhook_delete(struct ctx *);
+
+/* Shared by the handlers (service.c). */
+
+/* Answers the error of a database result other than DB_OK. */
+void	ctx_db_error(struct ctx *, enum db_rc);
+
+/* The path id as a lowercase UUID in out; -1 (and a 404 answered) when it
+ * is not one. */
+int	ctx_path_uuid(struct ctx *, char out[WH_UUID_LEN + 1]);
+
+/* Adds message msg to field in the errors object (created on demand). */
+int	errors_add(json_object **errors, const char *field, const char *msg);
+
+struct page {
+	long long	number;
+	long long	size;
+};
+
+/* Reads page and page_size; on a bad page_size adds to *errors; a bad
+ * page sets *bad_page.  Returns -1 only when out of memory. */
+int	page_parse(struct ctx *, struct page *, json_object **errors,
+	    int *bad_page);
+
+/* Answers a page {count, next, previous, results} (results taken), or
+ * 404 invalid_page when the page is past the end. */
+void	page_answer(struct ctx *, const struct page *, long long count,
+	    const char *path, json_object *results);
+
+#endif

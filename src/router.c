@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* router.c: match request paths against the route table. */
+#include <string.h>
+
+#include "handlers.h"
+#include "wh_limits.h"
+#include "router.h"
+
+#define PREFIX "/webhooks/v1/"
+
+static const struct route routes[] = {
+	{ "health", HTTP_GET, h_health, RF_NOAUTH, 0 },
+	{ "templates", HTTP_GET, h_template_list, 0, 0 },
+	{ "templates/*", HTTP_GET, h_template_get, 0, 0 },
+	{ "webhook", HTTP_GET, h_webhook_list, 0, 0 },
+	{ "webhook", HTTP_POST, h_webhook_create, RF_BODY, WH_MAX_BODY },
+	{ "webhook/*", HTTP_GET, h_webhook_get, 0, 0 },
+	{ "webhook/*", HTTP_PUT, h_webhook_put, RF_BODY, WH_MAX_BODY },
+	{ "webhook/*", HTTP_PATCH, h_webhook_patch, RF_BODY, WH_MAX_BODY },
+	{ "webhook/*", HTTP_DELETE, h_webhook_delete, 0, 0 },
+};
+
+/* Does path p (n bytes, no prefix, no trailing slash) fit pattern? */
+static int
+fits(const char *pat, const char *p, size_t n, const char **id, size_t *idlen)
+{
+	size_t	i = 0;
+
+	for (; *pat != '\0'; pat++) {
+		if (*pat == '*') {
+			size_t start = i;
+			while (i < n && p[i] != '/')
+				i++;
+			if (i == start)
+				return 0;
+			*id = p + start;
+			*idlen = i - start;
+			continue;
+		}
+		if (i >= n || p[i] != *pat)
+			return 0;
+		i++;
+	}
+	return i == n;
+}
+
+void
+router_match(const char *path, size_t len, enum http_method m,
+    struct route_match *out)
+{
+	const size_t	 pn = sizeof(PREFIX) - 1;
+	enum http_method want = m == HTTP_HEAD ? HTTP_GET : m;
+
+	memset(out, 0, sizeof(*out));
+	if (len < pn || len > WH_MAX_PATH_LEN || memcmp(path, PREFIX, pn) != 0)
+		return;
+	path += pn;
+	len -= pn;
+	if (len > 0 && path[len - 1] == '/')
+		len--;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const char	*id = NULL;
+		size_t		 idlen = 0;
+
+		if (!fits(routes[i].pattern, path, len, &id, &idlen))
+			continue;
+		out->allowed |= routes[i].method;
+		if (routes[i].method == HTTP_GET)
+			out->allowed |= HTTP_HEAD;
+		if (routes[i].method == want && out->route == NULL) {
+			out->route = &routes[i];
+			out->id = id;
+			out->id_len = idlen;
+		}
+	}
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* router.h: the table of routes: path pattern and method to handler. */
+#ifndef WH_ROUTER_H
+#define WH_ROUTER_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+struct ctx;
+typedef void (*handler_fn)(struct ctx *);
+
+enum route_flag {
+	RF_NOAUTH = 1 << 0,	/* no Authorization needed or looked at */
+	RF_BODY = 1 << 1,	/* takes a JSON object body */
+	RF_SERVICE = 1 << 2	/* needs a token with the service role */
+};
+
+struct route {
+	const char		*pattern;	/* under /webhooks/v1/, '*' = one id */
+	enum http_method	 method;
+	handler_fn		 fn;
+	unsigned		 flags;
+	size_t			 max_body;
+};
+
+struct route_match {
+	const struct route	*route;		/* NULL: see allowed */
+	unsigned		 allowed;	/* methods of the path; 0: no route */
+	const char		*id;		/* the '*' segment, not terminated */
+	size_t			 id_len;
+};
+
+/* Matches a raw request path against the table.  HEAD matches GET. */
+void	router_match(const char *path, size_t len, enum http_method m,
+	    struct route_match *out);
+
+#endif

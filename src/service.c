@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* service.c: the request pipeline and the helpers handlers share. */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "router.h"
+#include "service.h"
+#include "valid.h"
+
+void
+ctx_db_error(struct ctx *c, enum db_rc rc)
+{
+	resp_error(c->resp, rc == DB_NOTFOUND ? WH_E_NOT_FOUND :
+	    WH_E_UNAVAILABLE, NULL, NULL);
+}
+
+int
+ctx_path_uuid(struct ctx *c, char out[WH_UUID_LEN + 1])
+{
+	if (valid_uuid(c->id, c->id_len, out) != NULL) {
+		resp_error(c->resp, WH_E_NOT_FOUND, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
+errors_add(json_object **errors, const char *field, const char *msg)
+{
+	json_object	*list, *m;
+
+	if (*errors == NULL && (*errors = json_object_new_object()) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(*errors, field, &list)) {
+		if ((list = json_object_new_array()) == NULL)
+			return -1;
+		if (json_object_object_add(*errors, field, list) != 0) {
+			json_object_put(list);
+			return -1;
+		}
+	}
+	if ((m = json_object_new_string(msg)) == NULL)
+		return -1;
+	if (json_object_array_add(list, m) != 0) {
+		json_object_put(m);
+		return -1;
+	}
+	return 0;
+}
+
+int
+page_parse(struct ctx *c, struct page *p, json_object **errors, int *bad_page)
+{
+	const char	*s;
+	long long	 v;
+
+	*bad_page = 0;
+	p->number = 1;
+	p->size = c->svc->conf->page_size;
+	if ((s = query_get(&c->query, "page_size")) != NULL) {
+		switch (valid_positive_int(s, WH_MAX_PAGE, &v)) {
+		case VALID_INT_OK:
+		case VALID_INT_HUGE:
+			p->size = v < c->svc->conf->max_page_size ? v :
+			    c->svc->conf->max_page_size;
+			break;
+		case VALID_INT_BAD:
+			if (errors_add(errors, "page_size",
+			    "A valid positive integer is required.") == -1)
+				return -1;
+		}
+	}
+	if ((s = query_get(&c->query, "page")) != NULL) {
+		if (valid_positive_int(s, WH_MAX_PAGE, &v) == VALID_INT_OK)
+			p->number = v;
+		else
+			*bad_page = 1;
+	}
+	return 0;
+}
+
+/* "scheme://host/path?query-with-page" as a new JSON string, or NULL. */
+static json_object *
+page_link(struct ctx *c, const char *path, long long number)
+{
+	struct buf	 b = { 0 };
+	json_object	*s = NULL;
+
+	if (buf_printf(&b, "%s://%s%s?", c->req->scheme ? c->req->scheme :
+	    "http", c->req->host ? c->req->host : "localhost", path) == 0 &&
+	    query_link(&b, c->req->query, "page", number) == 0)
+		s = json_object_new_string_len(b.data, (int)b.len);
+	buf_free(&b);
+	return s;
+}
+
+void
+page_answer(struct ctx *c, const struct page *p, long long count,
+    const char *path, json_object *results)
+{
+	long long	 last = count == 0 ? 1 : (count + p->size - 1) / p->size;
+	json_object	*o, *next = NULL, *prev = NULL;
+
+	if (p->number > last) {
+		json_object_put(results);
+		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
+		return;
+	}
+	if ((o = json_object_new_object()) == NULL ||
+	    (p->number < last && (next = page_link(c, path, p->number + 1)) == NULL) ||
+	    (p->number > 1 && (prev = page_link(c, path, p->number - 1)) == NULL) ||
+	    json_object_object_add(o, "count", json_object_new_int64(count)) != 0 ||
+	    json_object_object_add(o, "next", next) != 0 ||
+	    json_object_object_add(o, "previous", prev) != 0 ||
+	    json_object_object_add(o, "results", results) != 0) {
+		/* json-c frees nothing on a failed add: objects may leak
+		 * here only when memory has already run out. */
+		json_object_put(o);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_json(c->resp, 200, o);
+	json_object_put(o);
+}
+
+/* Authentication and role; 0 to go on, -1 when answered. */
+static int
+check_auth(struct ctx *c, const struct route *r)
+{
+	enum wh_err	e;
+
+	if (r->flags & RF_NOAUTH)
+		return 0;
+	e = auth_check(c->svc->auth, c->svc->db, c->req->authorization, &c->who);
+	if (e == WH_E_NOT_AUTH || e == WH_E_AUTH_FAILED) {
+		resp_error(c->resp, e, NULL, NULL);
+		resp_header(c->resp, "WWW-Authenticate", "Bearer realm=\"webhooks\"");
+		return -1;
+	}
+	if (e != WH_OK) {
+		resp_error(c->resp, e, NULL, NULL);
+		return -1;
+	}
+	if ((r->flags & RF_SERVICE) && !c->who.is_service) {
+		resp_error(c->resp, WH_E_PERMISSION, "This endpoint needs a "
+		    "token with the service role.", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* Size, media type and JSON of a body route; 0 or -1 when answered. */
+static int
+check_body(struct ctx *c, const struct route *r)
+{
+	const struct req	*q = c->req;
+	struct json_tokener	*tok;
+	enum json_tokener_error	 jerr;
+
+	if (q->body_too_large || (q->content_length > 0 &&
+	    (unsigned long long)q->content_length > r->max_body) ||
+	    q->body_len > r->max_body) {
+		resp_error(c->resp, WH_E_TOO_LARGE, r->max_body > WH_MAX_BODY ?
+		    "Request body is larger than 256 KiB." :
+		    "Request body is larger than 64 KiB.", NULL);
+		return -1;
+	}
+	if (!http_is_json_type(q->content_type)) {
+		resp_error(c->resp, WH_E_MEDIA_TYPE, NULL, NULL);
+		return -1;
+	}
+	if (q->body_len == 0) {
+		resp_error(c->resp, WH_E_PARSE, "Request body is empty: "
+		    "expected a JSON object.", NULL);
+		return -1;
+	}
+	if ((tok = json_tokener_new_ex(WH_MAX_JSON_DEPTH)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return -1;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	c->body = json_tokener_parse_ex(tok, q->body, (int)q->body_len);
+	jerr = json_tokener_get_error(tok);
+	if (jerr == json_tokener_success &&
+	    json_tokener_get_parse_end(tok) != q->body_len) {
+		/* Only white space may follow the value. */
+		for (size_t i = json_tokener_get_parse_end(tok); i < q->body_len; i++)
+			if (strchr(" \t\r\n", q->body[i]) == NULL || q->body[i] == '\0')
+				jerr = json_tokener_error_parse_unexpected;
+	}
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success ||
+	    !json_object_is_type(c->body, json_type_object)) {
+		resp_error(c->resp, WH_E_PARSE, jerr != json_tokener_success ?
+		    "JSON parse error: the request body is not valid JSON." :
+		    "Malformed request body: expected a JSON object.", NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+service_handle(struct svc *svc, const struct req *req, struct resp *resp)
+{
+	struct route_match	m;
+	struct ctx		c;
+	char			allow[96];
+
+	memset(&c, 0, sizeof(c));
+	c.svc = svc;
+	c.req = req;
+	c.resp = resp;
+	router_match(req->path, req->path_len, req->method, &m);
+	if (m.allowed == 0) {
+		resp_error(resp, WH_E_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	if (m.route == NULL) {
+		resp_allow_list(m.allowed, allow, sizeof(allow));
+		resp_error(resp, WH_E_METHOD, NULL, NULL);
+		resp_header(resp, "Allow", allow);
+		return;
+	}
+	c.id = m.id;
+	c.id_len = m.id_len;
+	if (check_auth(&c, m.route) == -1)
+		return;
+	if ((m.route->flags & RF_BODY) && check_body(&c, m.route) == -1)
+		goto out;
+	if (query_parse(&c.query, req->query) == -1) {
+		resp_error(resp, WH_E_NOMEM, NULL, NULL);
+		goto out;
+	}
+	m.route->fn(&c);
+out:
+	query_free(&c.query);
+	json_object_put(c.body);
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/* webhookctl.c: the admin CLI: migrations, users, tokens, templates, keys. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "wh_limits.h"
+#include "log.h"
+
+struct cli {
+	struct conf	 conf;
+	struct db	*db;
+	int		 argc;
+	char		**argv;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: webhookctl -c CONFIG COMMAND [ARGS]\n"
+	    "  migrate [--sql-dir DIR]\n"
+	    "  user add NAME\n"
+	    "  token create USER [--service] [--name LABEL]\n"
+	    "  token revoke TOKEN\n"
+	    "  template add NAME DISPLAY_NAME [--description TEXT]\n"
+	    "  template list\n"
+	    "  template disable NAME\n"
+	    "  key generate FILE            (no -c needed)\n");
+	exit(2);
+}
+
+/* The value after option name in argv[from..], or NULL; flag: present. */
+static const char *
+opt_value(struct cli *c, int from, const char *name, int *flag)
+{
+	for (int i = from; i < c->argc; i++)
+		if (strcmp(c->argv[i], name) == 0) {
+			if (flag != NULL) {
+				*flag = 1;
+				return "";
+			}
+			if (i + 1 >= c->argc)
+				usage();
+			return c->argv[i + 1];
+		}
+	return NULL;
+}
+
+static int
+fail(struct cli *c, const char *what, enum db_rc rc)
+{
+	switch (rc) {
+	case DB_DUP:
+		fprintf(stderr, "webhookctl: %s: already exists\n", what);
+		break;
+	case DB_NOTFOUND:
+		fprintf(stderr, "webhookctl: %s: not found\n", what);
+		break;
+	default:
+		fprintf(stderr, "webhookctl: %s: %s\n", what, db_error(c->db));
+	}
+	return 1;
+}
+
+static int
+cmd_migrate(struct cli *c)
+{
+	const char	*dir = opt_value(c, 1, "--sql-dir", NULL);
+	int		 applied = 0;
+	enum db_rc	 rc;
+
+	if (dir == NULL)
+		dir = PKGDATADIR "/sql";
+	if ((rc = db_migrate(c->db, dir, &applied)) != DB_OK)
+		return fail(c, "migrate", rc);
+	printf("%d migration(s) applied\n", applied);
+	return 0;
+}
+
+static int
+check_name(const char *what, const char *s, size_t max)
+{
+	size_t	n = strlen(s);
+
+	if (n == 0 || n > max) {
+		fprintf(stderr, "webhookctl: %s must have 1 to %zu bytes\n",
+		    what, max);
+		return -1;
+	}
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			fprintf(stderr, "webhookctl: %s has a control "
+			    "character\n", what);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+cmd_user(struct cli *c)
+{
+	enum db_rc	rc;
+
+	if (c->argc != 3 || strcmp(c->argv[1], "add") != 0)
+		usage();
+	if (check_name("user name", c->argv[2], WH_MAX_NAME_LEN) == -1)
+		return 1;
+	if ((rc = db_user_add(c->db, c->argv[2])) != DB_OK)
+		return fail(c, c->argv[2], rc);
+	fprintf(stderr, "user %s added\n", c->argv[2]);
+	return 0;
+}
+
+static int
+token_create(struct cli *c)
+{
+	char		 tok[WH_TOKEN_LEN + 1], prefix[13];
+	unsigned char	 hash[32];
+	const char	*name = opt_value(c, 3, "--name", NULL);
+	int		 service = 0;
+	uint64_t	 uid;
+	enum db_rc	 rc;
+
+	opt_value(c, 3, "--service", &service);
+	if ((rc = db_user_id(c->db, c->argv[2], &uid)) != DB_OK)
+		return fail(c, c->argv[2], rc);
+	if (name != NULL && check_name("token name", name, 100) == -1)
+		return 1;
+	crypto_token_new(tok);
+	crypto_token_hash(tok, hash);
+	snprintf(prefix, sizeof(prefix), "%.12s", tok);
+	if ((rc = db_token_add(c->db, uid, hash, prefix, name, service)) !=
+	    DB_OK)
+		return fail(c, "token", rc);
+	printf("%s\n", tok);
+	explicit_bzero(tok, sizeof(tok));
+	return 0;
+}
+
+static int
+cmd_token(struct cli *c)
+{
+	unsigned char	hash[32];
+	enum db_rc	rc;
+
+	if (c->argc >= 3 && strcmp(c->argv[1], "create") == 0)
+		return token_create(c);
+	if (c->argc != 3 || strcmp(c->argv[1], "revoke") != 0)
+		usage();
+	if (!crypto_token_wellformed(c->argv[2])) {
+		fprintf(stderr, "webhookctl: not a token\n");
+		return 1;
+	}
+	crypto_token_hash(c->argv[2], hash);
+	if ((rc = db_token_revoke(c->db, hash)) != DB_OK)
+		return fail(c, "token", rc);
+	fprintf(stderr, "token revoked\n");
+	return 0;
+}
+
+static int
+print_template(void *ctx, const struct template_row *t)
+{
+	printf("%s\t%s\t%s\t%s\n", t->id, t->is_active ? "active" : "disabled",
+	    t->name, t->display_name);
+	return 0;
+}
+
+static int
+template_add(struct cli *c)
+{
+	const char	*desc = opt_value(c, 4, "--description", NULL);
+	char		 id[WH_UUID_LEN + 1];
+	enum db_rc	 rc;
+
+	if (check_name("template name", c->argv[2], WH_MAX_TEMPLATE_NAME) == -1 ||
+	    check_name("display name", c->argv[3], WH_MAX_DISPLAY_NAME) == -1 ||
+	    (desc != NULL && check_name("description", desc,
+	    WH_MAX_DESCRIPTION) == -1))
+		return 1;
+	crypto_uuid_v7(id);
+	if ((rc = db_template_add(c->db, id, c->argv[2], c->argv[3], desc)) !=
+	    DB_OK)
+		return fail(c, c->argv[2], rc);
+	printf("%s\n", id);
+	return 0;
+}
+
+static int
+cmd_template(struct cli *c)
+{
+	enum db_rc	rc;
+
+	if (c->argc >= 4 && strcmp(c->argv[1], "add") == 0)
+		return template_add(c);
+	if (c->argc == 2 && strcmp(c->argv[1], "list") == 0) {
+		if ((rc = db_template_list_all(c->db, print_template, NULL)) !=
+		    DB_OK)
+			return fail(c, "template list", rc);
+		return 0;
+	}
+	if (c->argc == 3 && strcmp(c->argv[1], "disable") == 0) {
+		if ((rc = db_template_disable(c->db, c->argv[2])) != DB_OK)
+			return fail(c, c->argv[2], rc);
+		fprintf(stderr, "template %s disabled\n", c->argv[2]);
+		return 0;
+	}
+	usage();
+	return 2;
+}
+
+static int
+cmd_key(int argc, char **argv)
+{
+	char	err[512];
+
+	if (argc != 3 || strcmp(argv[1], "generate") != 0)
+		usage();
+	if (crypto_key_generate(argv[2], err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhookctl: %s\n", err);
+		return 1;
+	}
+	fprintf(stderr, "key written to %s\n", argv[2]);
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct cli *);
+} commands[] = {
+	{ "migrate", cmd_migrate },
+	{ "user", cmd_user },
+	{ "token", cmd_token },
+	{ "template", cmd_template },
+};
+
+static int
+run(struct cli *c, const char *cfg)
+{
+	char	err[512];
+
+	conf_defaults(&c->conf);
+	if (conf_load(&c->conf, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhookctl: %s\n", err);
+		return 1;
+	}
+	log_set_level(c->conf.log_level);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(c->argv[0], commands[i].name) != 0)
+			continue;
+		if ((c->db = db_new(&c->conf)) == NULL ||
+		    db_connect(c->db) != DB_OK) {
+			fprintf(stderr, "webhookctl: database: %s\n",
+			    c->db ? db_error(c->db) : "out of memory");
+			return 1;
+		}
+		return commands[i].fn(c);
+	}
+	usage();
+	return 2;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cli	 c;
+	const char	*cfg = NULL;
+	int		 ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	log_set_ident("webhookctl");
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
+		if (ch != 'c')
+			usage();
+		cfg = optarg;
+	}
+	c.argc = argc - optind;
+	c.argv = argv + optind;
+	if (c.argc < 1)
+		usage();
+	if (crypto_init() == -1 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return 1;
+	if (strcmp(c.argv[0], "key") == 0)
+		rc = cmd_key(c.argc, c.argv);
+	else if (cfg == NULL)
+		usage();
+	else
+		rc = run(&c, cfg);
+	db_free(c.db);
+	conf_free(&c.conf);
+	curl_global_cleanup();
+	return rc;
+}
