@@ -28,11 +28,14 @@ typedef const char *(*field_fn)(json_object *, struct wh_input *, int);
 static const char *
 f_template(json_object *v, struct wh_input *in, int allow_private)
 {
+	const char	*why;
+
 	if (!json_object_is_type(v, json_type_string))
 		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
-	in->has_template = 1;
-	return valid_uuid(json_object_get_string(v),
+	why = valid_uuid(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v), in->api_template);
+	in->has_template = why == NULL;
+	return why;
 }
 
 static const char *
@@ -423,16 +426,18 @@ filter_parse(struct ctx *c, struct webhook_filter *f, char *tpl,
 
 	memset(f, 0, sizeof(*f));
 	if ((s = query_get(&c->query, "status")) != NULL) {
-		if (valid_status(s, strlen(s)) != NULL)
-			return errors_add(errors, "status",
-			    "Must be \"enabled\" or \"disabled\".");
-		f->status = s;
+		if (valid_status(s, strlen(s)) == NULL)
+			f->status = s;
+		else if (errors_add(errors, "status",
+		    "Must be \"enabled\" or \"disabled\".") == -1)
+			return -1;
 	}
 	if ((s = query_get(&c->query, "api_template")) != NULL) {
-		if (valid_uuid(s, strlen(s), tpl) != NULL)
-			return errors_add(errors, "api_template",
-			    "Must be a valid UUID.");
-		f->api_template = tpl;
+		if (valid_uuid(s, strlen(s), tpl) == NULL)
+			f->api_template = tpl;
+		else if (errors_add(errors, "api_template",
+		    "Must be a valid UUID.") == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -15,10 +15,15 @@
 const char *
 valid_uuid(const char *s, size_t len, char out[WH_UUID_LEN + 1])
 {
+	char	tmp[WH_UUID_LEN + 1];
 	uuid_t	u;
 
-	if (len != WH_UUID_LEN || memchr(s, '\0', len) != NULL ||
-	    uuid_parse(s, u) != 0)
+	/* s need not be terminated (a path segment): parse a copy. */
+	if (len != WH_UUID_LEN || memchr(s, '\0', len) != NULL)
+		return "Must be a valid UUID.";
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	if (uuid_parse(tmp, u) != 0)
 		return "Must be a valid UUID.";
 	uuid_unparse_lower(u, out);
 	return NULL;
