@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* query.c: parse query strings and rewrite them for pagination links. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,17 +46,22 @@ query_parse(struct query *q, const char *qs)
 {
 	const char	*seg, *amp, *eq;
 	char		*o;
-	size_t		 len;
+	size_t		 len, pairs = 1;
 
 	memset(q, 0, sizeof(*q));
 	if (qs == NULL || *qs == '\0')
 		return 0;
 	len = strlen(qs);
-	/* Each decoded pair fits in its raw bytes plus two NULs. */
-	if ((q->store = malloc(len + 2 * WH_MAX_QUERY_PARAMS + 2)) == NULL)
+	for (const char *c = qs; *c != '\0'; c++)
+		pairs += *c == '&';
+	/* One block: the pair array, then each pair's decoded key and value,
+	 * which fit in their raw bytes plus two NULs. */
+	if (pairs > (SIZE_MAX - len) / (sizeof(*q->p) + 2) ||
+	    (q->store = malloc(pairs * sizeof(*q->p) + len + 2 * pairs)) == NULL)
 		return -1;
-	o = q->store;
-	for (seg = qs; seg != NULL && q->n < WH_MAX_QUERY_PARAMS; seg = amp) {
+	q->p = (struct query_param *)(void *)q->store;
+	o = q->store + pairs * sizeof(*q->p);
+	for (seg = qs; seg != NULL; seg = amp) {
 		const char *end;
 		amp = strchr(seg, '&');
 		end = amp != NULL ? amp : seg + strlen(seg);
@@ -81,6 +87,7 @@ query_free(struct query *q)
 		return;
 	free(q->store);
 	q->store = NULL;
+	q->p = NULL;
 	q->n = 0;
 }
 

@@ -14,16 +14,16 @@ struct query_param {
 };
 
 struct query {
-	struct query_param	 p[WH_MAX_QUERY_PARAMS];
+	struct query_param	*p;	/* n pairs, in request order */
 	int			 n;
-	char			*store;	/* owns the decoded strings */
+	char			*store;	/* owns p and the decoded strings */
 };
 
 /*
  * Splits qs (may be NULL) on '&' and decodes each pair ('+' is a space,
  * %XX a byte; a %00 or a broken escape stays literal so that a value
- * never carries a NUL).  Pairs past WH_MAX_QUERY_PARAMS are ignored.
- * Returns 0, or -1 when memory runs out.  Free with query_free.
+ * never carries a NUL).  nginx bounds the query's length, and so the
+ * number of pairs.  Returns 0, or -1 when memory runs out.  Free with query_free.
  */
 int		 query_parse(struct query *q, const char *qs);
 void		 query_free(struct query *q);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonx.h"
 #include "log.h"
 #include "router.h"
 #include "service.h"
@@ -150,6 +151,25 @@ check_auth(struct ctx *c, const struct route *r)
 	return 0;
 }
 
+/*
+ * A key holding an escaped U+0000 names no field of ours, but json-c
+ * would cut it at the NUL; answer with the key exactly as sent (its raw
+ * text between the quotes, which jsonx_check found to be valid JSON).
+ */
+static void
+answer_nul_key(struct ctx *c, const char *raw, size_t n)
+{
+	struct resp	*r = c->resp;
+
+	buf_reset(&r->body);
+	if (buf_printf(&r->body, "{\"detail\":\"%s\",\"code\":\"%s\","
+	    "\"errors\":{\"%.*s\":[\"Unknown field.\"]}}",
+	    err_detail(WH_E_INVALID), err_code(WH_E_INVALID), (int)n, raw) == -1)
+		resp_error(r, WH_E_NOMEM, NULL, NULL);
+	else
+		r->status = err_status(WH_E_INVALID);
+}
+
 /* Size, media type and JSON of a body route; 0 or -1 when answered. */
 static int
 check_body(struct ctx *c, const struct route *r)
@@ -157,6 +177,8 @@ check_body(struct ctx *c, const struct route *r)
 	const struct req	*q = c->req;
 	struct json_tokener	*tok;
 	enum json_tokener_error	 jerr;
+	const char		*why;
+	struct jsonx_span	 nul_key;
 
 	if (q->body_too_large || (q->content_length > 0 &&
 	    (unsigned long long)q->content_length > r->max_body) ||
@@ -173,6 +195,14 @@ check_body(struct ctx *c, const struct route *r)
 	if (q->body_len == 0) {
 		resp_error(c->resp, WH_E_PARSE, "Request body is empty: "
 		    "expected a JSON object.", NULL);
+		return -1;
+	}
+	if ((why = jsonx_check(q->body, q->body_len, &nul_key)) != NULL) {
+		resp_error(c->resp, WH_E_PARSE, why, NULL);
+		return -1;
+	}
+	if (nul_key.len > 0) {
+		answer_nul_key(c, q->body + nul_key.off, nul_key.len);
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(WH_MAX_JSON_DEPTH)) == NULL) {

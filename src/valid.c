@@ -82,7 +82,7 @@ valid_endpoint_url(const char *s, size_t len, int allow_private)
 {
 	CURLU		*u;
 	CURLUcode	 rc;
-	const char	*why;
+	const char	*why, *sep;
 
 	if (len == 0)
 		return MSG_BLANK;
@@ -93,6 +93,13 @@ valid_endpoint_url(const char *s, size_t len, int allow_private)
 			return MSG_URL;
 	if (memchr(s, '#', len) != NULL)
 		return "URL must not contain a fragment.";
+	/* curl forgives "http:/host" and "http:///host"; we do not. */
+	if ((sep = strstr(s, "://")) == NULL || sep == s ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789+.-") != (size_t)(sep - s))
+		return MSG_URL;
+	if (sep[3] == '/' || sep[3] == '?' || sep[3] == '\0')
+		return "URL must have a host.";
 	if ((u = curl_url()) == NULL)
 		return MSG_URL;
 	rc = curl_url_set(u, CURLUPART_URL, s, CURLU_NON_SUPPORT_SCHEME);

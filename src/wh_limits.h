@@ -10,7 +10,6 @@
 #define WH_MIN_SECRET_CP       1             /* secret_hash, Unicode code points */
 #define WH_MAX_SECRET_CP       256
 #define WH_MAX_SECRET_BYTES    (WH_MAX_SECRET_CP * 4)
-#define WH_MAX_QUERY_PARAMS    64            /* query parameters looked at */
 #define WH_MAX_PATH_LEN        1024          /* request path bytes routed */
 #define WH_MAX_QUERY_LEN       4096          /* query string bytes kept for links */
 #define WH_DEFAULT_PAGE_SIZE   20
