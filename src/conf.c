@@ -40,6 +40,7 @@ static const struct conf_key keys[] = {
 	K(max_page_size, CT_INT, 1, 1000),
 	K(allow_private_endpoints, CT_BOOL, 0, 0),
 	K(token_cache_ttl, CT_INT, 0, 3600),
+	K(secret_rotation_grace, CT_INT, 0, 30 * 86400),
 	K(log_level, CT_LEVEL, 0, 0),
 };
 #undef K
@@ -58,6 +59,7 @@ conf_defaults(struct conf *c)
 	c->page_size = WH_DEFAULT_PAGE_SIZE;
 	c->max_page_size = WH_MAX_PAGE_SIZE;
 	c->token_cache_ttl = 5;
+	c->secret_rotation_grace = 86400;
 	c->log_level = LOG_LVL_INFO;
 }
 

@@ -27,6 +27,7 @@ struct conf {
 	int		 max_page_size;
 	int		 allow_private_endpoints;
 	int		 token_cache_ttl;	/* seconds; 0 disables */
+	int		 secret_rotation_grace;	/* seconds an old secret signs */
 	enum log_level	 log_level;
 };
 

@@ -12,7 +12,7 @@
 #include "db_stmts.h"
 #include "log.h"
 
-#define DB_MAX_PARAMS	16
+#define DB_MAX_PARAMS	24
 #define DB_MAX_COLS	20
 
 struct db {
@@ -21,6 +21,7 @@ struct db {
 	MYSQL_STMT		*st[ST__COUNT];	/* NULL until first use */
 	long long		 last_fail_ms;	/* last failed connect */
 	long long		 last_use_ms;
+	int			 in_tx;		/* no resend inside a transaction */
 	char			 err[256];
 };
 
@@ -48,6 +49,7 @@ db_new(const struct conf *c)
 static void
 db_disconnect(struct db *db)
 {
+	db->in_tx = 0;
 	for (int i = 0; i < ST__COUNT; i++)
 		if (db->st[i] != NULL) {
 			mysql_stmt_close(db->st[i]);
@@ -278,16 +280,19 @@ db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
     struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
     unsigned long long *affected)
 {
-	int		 write = db_stmt_defs[id].write;
+	int		 write = db_stmt_defs[id].write, in_tx = db->in_tx;
 	unsigned	 errnum = 0;
 	enum db_rc	 rc = DB_DOWN;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
+		if (in_tx && db->m == NULL)
+			return DB_DOWN;		/* the transaction is gone */
 		if (db_connect(db) != DB_OK)
 			return DB_DOWN;
 		/* A write is never resent, so first make sure an idle
 		 * connection still stands. */
-		if (write && now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
+		if (write && !in_tx &&
+		    now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
 		    mysql_ping(db->m) != 0) {
 			db_disconnect(db);
 			continue;
@@ -305,12 +310,66 @@ db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
 		db_disconnect(db);
 		rc = DB_DOWN;
 		/* Safe to resend: reads, idempotent writes, and anything
-		 * that failed before reaching the server. */
-		if (write && errnum != CR_SERVER_GONE_ERROR &&
-		    errnum != ER_UNKNOWN_STMT_HANDLER)
+		 * that failed before reaching the server; never a statement
+		 * of a transaction the lost connection rolled back. */
+		if (in_tx || (write && errnum != CR_SERVER_GONE_ERROR &&
+		    errnum != ER_UNKNOWN_STMT_HANDLER))
 			break;
 	}
 	return rc;
+}
+
+enum db_rc
+db_begin(struct db *db)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (db_connect(db) != DB_OK)
+			return DB_DOWN;
+		/* Nothing has happened yet: a stale connection may be
+		 * replaced before the transaction starts. */
+		if (now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
+		    mysql_ping(db->m) != 0) {
+			db_disconnect(db);
+			continue;
+		}
+		if (mysql_real_query(db->m, "START TRANSACTION", 17) == 0) {
+			db->in_tx = 1;
+			db->last_use_ms = now_ms();
+			return DB_OK;
+		}
+		snprintf(db->err, sizeof(db->err), "begin: %s", mysql_error(db->m));
+		if (!is_conn_error(mysql_errno(db->m)))
+			return DB_ERR;
+		db_disconnect(db);
+	}
+	return DB_DOWN;
+}
+
+enum db_rc
+db_commit(struct db *db)
+{
+	if (db->m == NULL || !db->in_tx)
+		return DB_DOWN;
+	db->in_tx = 0;
+	if (mysql_commit(db->m) == 0)
+		return DB_OK;
+	snprintf(db->err, sizeof(db->err), "commit: %s", mysql_error(db->m));
+	log_warn("database %s", db->err);
+	if (is_conn_error(mysql_errno(db->m))) {
+		db_disconnect(db);
+		return DB_DOWN;
+	}
+	return DB_ERR;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->m == NULL || !db->in_tx)
+		return;
+	db->in_tx = 0;
+	if (mysql_rollback(db->m) != 0)
+		db_disconnect(db);
 }
 
 enum db_rc

@@ -31,6 +31,15 @@ enum db_rc	 db_connect(struct db *);
 /* Does the database answer?  DB_OK or DB_DOWN. */
 enum db_rc	 db_ping(struct db *);
 
+/*
+ * Transactions.  A statement that fails inside one is never resent; the
+ * caller rolls back (a lost connection already did).  db_commit returns
+ * DB_OK, DB_DOWN or DB_ERR.
+ */
+enum db_rc	 db_begin(struct db *);
+enum db_rc	 db_commit(struct db *);
+void		 db_rollback(struct db *);
+
 /* The last error text, for logs and the CLI. */
 const char	*db_error(struct db *);
 
@@ -106,6 +115,8 @@ struct webhook_write {
 	size_t			 secret_ct_len;
 	const char		*secret_key_id;
 	const char		*now_db;		/* "YYYY-MM-DD HH:MM:SS.ffffff" */
+	int			 rotation_grace;	/* seconds the old secret signs */
+	int			 cancel_pending;	/* disabling: cancel the queue */
 };
 
 /* DB_DUP when the user has a webhook for that template already. */
@@ -114,7 +125,10 @@ enum db_rc	db_webhook_insert(struct db *, uint64_t user_id,
 /* The id of the user's webhook for a template, into id. */
 enum db_rc	db_webhook_id_by_template(struct db *, uint64_t user_id,
 		    const char *api_template, char id[WH_UUID_LEN + 1]);
-/* DB_NOTFOUND when no such webhook of the user. */
+/* DB_NOTFOUND when no such webhook of the user.  Replacing a secret keeps
+ * the old one signing for rotation_grace seconds; cancel_pending cancels
+ * the webhook's queued (not manual) deliveries in the same transaction.
+ * Deleting cancels all of them. */
 enum db_rc	db_webhook_update(struct db *, uint64_t user_id,
 		    const struct webhook_write *);
 enum db_rc	db_webhook_delete(struct db *, uint64_t user_id,

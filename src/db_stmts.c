@@ -38,14 +38,27 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    10, 1 },
 	[ST_WH_ID_BY_TPL] = { "SELECT id FROM webhooks "
 	    "WHERE user_id = ? AND api_template_id = ?", 2, 0 },
-	/* Parameters: url, status, reason, reset, secret_change, ct,
-	 * secret_change, key_id, now, id, user. */
+	/* Parameters: url, status, reason, reset, reset, change, set,
+	 * change, set, change, set, grace, change, ct, change, key_id, now,
+	 * id, user.  MariaDB assigns left to right: the prev_secret_*
+	 * columns take the old secret before secret_ct changes. */
 	[ST_WH_UPDATE] = { "UPDATE webhooks SET endpoint_url = ?, status = ?, "
 	    "disabled_reason = ?, "
 	    "consecutive_failures = IF(?, 0, consecutive_failures), "
+	    "failing_since = IF(?, NULL, failing_since), "
+	    "prev_secret_ct = IF(?, IF(?, secret_ct, NULL), prev_secret_ct), "
+	    "prev_secret_key_id = IF(?, IF(?, secret_key_id, NULL), "
+	    "prev_secret_key_id), "
+	    "prev_secret_until = IF(?, IF(? AND secret_ct IS NOT NULL, "
+	    "UTC_TIMESTAMP(6) + INTERVAL ? SECOND, NULL), prev_secret_until), "
 	    "secret_ct = IF(?, ?, secret_ct), "
 	    "secret_key_id = IF(?, ?, secret_key_id), updated_at = ? "
-	    "WHERE id = ? AND user_id = ?", 11, 0 },
+	    "WHERE id = ? AND user_id = ?", 19, 0 },
+	/* Pending deliveries of a webhook being disabled (all = 0: not the
+	 * manual ones) or deleted (all = 1). */
+	[ST_WH_CANCEL_PENDING] = { "UPDATE deliveries SET status = 'cancelled', "
+	    "next_attempt_at = NULL, claim = NULL WHERE webhook_id = ? "
+	    "AND status = 'pending' AND (? OR manual = 0)", 2, 0 },
 	[ST_WH_DELETE] = { "DELETE FROM webhooks WHERE id = ? AND user_id = ?",
 	    2, 1 },
 	[ST_USER_ADD] = { "INSERT INTO users (username) VALUES (?)", 1, 1 },

@@ -145,21 +145,53 @@ db_webhook_id_by_template(struct db *db, uint64_t user_id,
 	return rc;
 }
 
+static enum db_rc
+cancel_pending(struct db *db, const char *id, int all)
+{
+	struct db_arg	a[] = { ARG_STR(id), ARG_INT(all) };
+
+	return db_exec(db, ST_WH_CANCEL_PENDING, a, NULL, 0, NULL, NULL, NULL);
+}
+
+/* Ends the transaction: commit after success, else roll back. */
+static enum db_rc
+finish_tx(struct db *db, enum db_rc rc)
+{
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db);
+}
+
 enum db_rc
 db_webhook_update(struct db *db, uint64_t user_id,
     const struct webhook_write *w)
 {
+	int			set = w->secret_ct != NULL;
 	struct db_arg		a[] = { ARG_STR(w->endpoint_url),
 	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
-	    ARG_INT(w->reset_failures), ARG_INT(w->secret_change),
-	    ARG_BLOB(w->secret_ct, w->secret_ct_len),
+	    ARG_INT(w->reset_failures), ARG_INT(w->reset_failures),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->rotation_grace),
+	    ARG_INT(w->secret_change), ARG_BLOB(w->secret_ct, w->secret_ct_len),
 	    ARG_INT(w->secret_change), ARG_STRN(w->secret_key_id),
 	    ARG_STR(w->now_db), ARG_STR(w->id), ARG_INT(user_id) };
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
+	if (w->cancel_pending && (rc = db_begin(db)) != DB_OK)
+		return rc;
 	rc = db_exec(db, ST_WH_UPDATE, a, NULL, 0, NULL, NULL, &n);
-	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+	if (rc == DB_OK && n == 0)
+		rc = DB_NOTFOUND;
+	if (!w->cancel_pending)
+		return rc;
+	if (rc == DB_OK)
+		rc = cancel_pending(db, w->id, 0);
+	return finish_tx(db, rc);
 }
 
 enum db_rc
@@ -169,6 +201,12 @@ db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
 	rc = db_exec(db, ST_WH_DELETE, a, NULL, 0, NULL, NULL, &n);
-	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+	if (rc == DB_OK && n == 0)
+		rc = DB_NOTFOUND;
+	if (rc == DB_OK)
+		rc = cancel_pending(db, id, 1);
+	return finish_tx(db, rc);
 }

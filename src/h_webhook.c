@@ -360,7 +360,9 @@ webhook_update(struct ctx *c, int put)
 	    .secret_change = in.has_secret, .secret_ct = w.has_secret &&
 	    in.has_secret ? ct : NULL, .secret_ct_len = ctlen,
 	    .secret_key_id = w.has_secret && in.has_secret ? key_id : NULL,
-	    .now_db = dbnow };
+	    .now_db = dbnow,
+	    .rotation_grace = c->svc->conf->secret_rotation_grace,
+	    .cancel_pending = in.has_status && strcmp(in.status, "disabled") == 0 };
 	if ((rc = db_webhook_update(c->svc->db, c->who.user_id, &ww)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;

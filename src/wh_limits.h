@@ -11,7 +11,6 @@
 #define WH_MAX_SECRET_CP       256
 #define WH_MAX_SECRET_BYTES    (WH_MAX_SECRET_CP * 4)
 #define WH_MAX_PATH_LEN        1024          /* request path bytes routed */
-#define WH_MAX_QUERY_LEN       4096          /* query string bytes kept for links */
 #define WH_DEFAULT_PAGE_SIZE   20
 #define WH_MAX_PAGE_SIZE       100
 #define WH_MAX_PAGE            100000000LL   /* larger page numbers are past the end */
