@@ -10,7 +10,8 @@
 #include "conf.h"
 #include "wh_limits.h"
 
-enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_MODE, CT_LEVEL };
+enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_MODE, CT_LEVEL, CT_DURATION,
+    CT_SCHEDULE };
 
 struct conf_key {
 	const char	*name;
@@ -41,9 +42,70 @@ static const struct conf_key keys[] = {
 	K(allow_private_endpoints, CT_BOOL, 0, 0),
 	K(token_cache_ttl, CT_INT, 0, 3600),
 	K(secret_rotation_grace, CT_INT, 0, 30 * 86400),
+	{ "retry_schedule", CT_SCHEDULE, offsetof(struct conf, retry_ms), 0, 0 },
+	K(retry_jitter, CT_INT, 0, 100),
+	K(dispatcher_concurrency, CT_INT, 1, 10000),
+	K(dispatcher_batch, CT_INT, 1, 1000),
+	K(dispatcher_poll_ms, CT_DURATION, 1, 60000),
+	K(dispatcher_lease_ms, CT_DURATION, 1000, 86400000),
+	K(dispatcher_notify, CT_STR, 0, 0),
+	K(metrics_listen, CT_STR, 0, 0),
+	K(connect_timeout_ms, CT_DURATION, 1, 600000),
+	K(delivery_timeout_ms, CT_DURATION, 1, 3600000),
+	K(disable_after_failures, CT_INT, 0, 1000000),
+	K(disable_after_ms, CT_DURATION, 0, 365LL * 86400000),
 	K(log_level, CT_LEVEL, 0, 0),
 };
 #undef K
+
+int
+conf_parse_duration(const char *s, long long *ms)
+{
+	static const struct {
+		const char	*unit;
+		long long	 ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "", 1000 },
+	    { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 } };
+	char		*end;
+	long long	 v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			if (v > LLONG_MAX / units[i].ms)
+				return -1;
+			*ms = v * units[i].ms;
+			return 0;
+		}
+	return -1;
+}
+
+/* Parses "5s,5m,..." into c->retry_ms; 0 or -1 (c unchanged). */
+static int
+conf_set_schedule(struct conf *c, const char *v)
+{
+	long long	 ms[CONF_MAX_RETRIES];
+	char		 tmp[512], *tok, *save = NULL;
+	int		 n = 0;
+
+	if (strlen(v) >= sizeof(tmp))
+		return -1;
+	strcpy(tmp, v);
+	for (tok = strtok_r(tmp, ", \t", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t", &save)) {
+		if (n == CONF_MAX_RETRIES || conf_parse_duration(tok, &ms[n]) == -1)
+			return -1;
+		n++;
+	}
+	memcpy(c->retry_ms, ms, sizeof(ms[0]) * (size_t)n);
+	c->retry_n = n;
+	return 0;
+}
 
 void
 conf_defaults(struct conf *c)
@@ -60,6 +122,16 @@ conf_defaults(struct conf *c)
 	c->max_page_size = WH_MAX_PAGE_SIZE;
 	c->token_cache_ttl = 5;
 	c->secret_rotation_grace = 86400;
+	conf_set_schedule(c, "5s,5m,30m,2h,5h,10h,10h");
+	c->retry_jitter = 20;
+	c->dispatcher_concurrency = 64;
+	c->dispatcher_batch = 64;
+	c->dispatcher_poll_ms = 100;
+	c->dispatcher_lease_ms = 120000;
+	c->connect_timeout_ms = 5000;
+	c->delivery_timeout_ms = 15000;
+	c->disable_after_failures = 20;
+	c->disable_after_ms = 5LL * 86400000;
 	c->log_level = LOG_LVL_INFO;
 }
 
@@ -138,6 +210,18 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 	case CT_LEVEL:
 		return log_parse_level(v, (enum log_level *)p) == -1 ?
 		    "must be debug, info, warn or error" : NULL;
+	case CT_DURATION: {
+		long long ms;
+		if (conf_parse_duration(v, &ms) == -1 || ms < k->min ||
+		    ms > k->max)
+			return "must be a duration such as 500ms, 15s, 5m, 2h "
+			    "or 5d, in range";
+		*(long long *)p = ms;
+		return NULL;
+	}
+	case CT_SCHEDULE:
+		return conf_set_schedule(c, v) == -1 ? "must be a comma-"
+		    "separated list of at most 32 durations (5s,5m,30m)" : NULL;
 	}
 	return "unknown type";
 }

@@ -7,6 +7,8 @@
 
 #include "log.h"
 
+#define CONF_MAX_RETRIES	32
+
 struct conf {
 	char		*listen;		/* unix path or host:port */
 	unsigned	 listen_mode;		/* octal permission of a unix socket */
@@ -28,8 +30,31 @@ struct conf {
 	int		 allow_private_endpoints;
 	int		 token_cache_ttl;	/* seconds; 0 disables */
 	int		 secret_rotation_grace;	/* seconds an old secret signs */
+	/* Deliveries (webhook-dispatcher; webhookd counts the attempts). */
+	long long	 retry_ms[CONF_MAX_RETRIES];	/* delays after attempt 1.. */
+	int		 retry_n;
+	int		 retry_jitter;		/* percent, both ways */
+	int		 dispatcher_concurrency;	/* transfers at once */
+	int		 dispatcher_batch;		/* claimed per query */
+	long long	 dispatcher_poll_ms;	/* idle poll of the queue */
+	long long	 dispatcher_lease_ms;	/* a claim's life */
+	char		*dispatcher_notify;	/* unix datagram socket path */
+	char		*metrics_listen;	/* host:port of /metrics */
+	long long	 connect_timeout_ms;
+	long long	 delivery_timeout_ms;
+	int		 disable_after_failures;	/* consecutive failed deliveries */
+	long long	 disable_after_ms;	/* ... failing for at least this */
 	enum log_level	 log_level;
 };
+
+/* The number of attempts a delivery gets: the first and one per step. */
+#define conf_attempt_limit(c)	(1 + (c)->retry_n)
+
+/*
+ * Parses a duration: a whole number with a unit ms, s, m, h or d (seconds
+ * without one).  Returns 0 with *ms set, or -1.
+ */
+int	conf_parse_duration(const char *s, long long *ms);
 
 /*
  * Fills c with the defaults; conf_free releases what a parse stored.

@@ -134,6 +134,70 @@ enum db_rc	db_webhook_update(struct db *, uint64_t user_id,
 enum db_rc	db_webhook_delete(struct db *, uint64_t user_id,
 		    const char *id);
 
+/* Events and deliveries. */
+struct delivery_row {
+	char		id[WH_UUID_LEN + 1];
+	char		event_id[WH_UUID_LEN + 1];
+	char		event_type[256];
+	char		status[16];
+	long long	attempts;
+	int		response_code;			/* -1 for null */
+	char		error[256];			/* "" for null */
+	long long	duration_ms;			/* -1 for null */
+	char		created_at[WH_TIME_LEN + 1];
+	char		last_attempt_at[WH_TIME_LEN + 1];	/* "" for null */
+	char		next_attempt_at[WH_TIME_LEN + 1];	/* "" for null */
+	char		cursor[24];			/* created_at as 20 digits */
+};
+
+struct attempt_row {
+	char		at[WH_TIME_LEN + 1];
+	int		response_code;			/* -1 for null */
+	char		error_class[24];		/* "" for null */
+	char		error[256];			/* "" for null */
+	long long	duration_ms;
+	long long	dns_ms, connect_ms, tls_ms, first_byte_ms; /* -1: null */
+	char		excerpt[1025];
+	size_t		excerpt_len;
+	int		has_excerpt;
+};
+
+typedef int (*db_delivery_fn)(void *ctx, const struct delivery_row *);
+typedef int (*db_attempt_fn)(void *ctx, const struct attempt_row *);
+
+enum db_rc	db_template_get_by_name(struct db *, const char *name,
+		    struct template_row *out);
+/* The stored answer of an idempotency key: event id and delivery count. */
+enum db_rc	db_event_by_idempotency(struct db *, uint64_t source_user_id,
+		    const char *key, char id[WH_UUID_LEN + 1], int *deliveries);
+enum db_rc	db_event_insert(struct db *, const char *id,
+		    uint64_t source_user_id, const char *idempotency_key,
+		    uint64_t user_id, const char *api_template_id,
+		    const char *type, int deliveries, const char *now_db);
+/* The user's enabled webhook for a template, into id; DB_NOTFOUND. */
+enum db_rc	db_webhook_enabled_for(struct db *, uint64_t user_id,
+		    const char *api_template_id, char id[WH_UUID_LEN + 1]);
+struct delivery_new {
+	const char	*id, *event_id, *webhook_id, *event_type, *body;
+	uint64_t	 user_id;
+	int		 manual, attempt_limit;
+	const char	*now_db;
+};
+enum db_rc	db_delivery_insert(struct db *, const struct delivery_new *);
+/* Newest first; after_* (both NULL for the first page) is the keyset
+ * position: created_at as "YYYY-MM-DD HH:MM:SS.ffffff" and id. */
+enum db_rc	db_delivery_list(struct db *, uint64_t user_id,
+		    const char *webhook_id, const char *after_at,
+		    const char *after_id, long long limit, db_delivery_fn,
+		    void *ctx);
+enum db_rc	db_delivery_get(struct db *, uint64_t user_id,
+		    const char *webhook_id, const char *id,
+		    struct delivery_row *out);
+enum db_rc	db_attempt_list(struct db *, const char *delivery_id,
+		    db_attempt_fn, void *ctx);
+enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
+		    const char *webhook_id, const char *id);
+
 /* Administration (webhookctl). */
 enum db_rc	db_migrate(struct db *, const char *sql_dir, int *applied);
 enum db_rc	db_user_add(struct db *, const char *name);

@@ -10,6 +10,10 @@
 	", " TS("w.last_delivery_at") ", w.last_delivery_status, " \
 	"w.last_delivery_code FROM webhooks w JOIN api_templates t " \
 	"ON t.id = w.api_template_id "
+#define DL_COLS \
+	"id, event_id, event_type, status, attempts, response_code, error, " \
+	"duration_ms, " TS("created_at") ", " TS("last_attempt_at") ", " \
+	TS("next_attempt_at") ", DATE_FORMAT(created_at, '%Y%m%d%H%i%s%f') "
 #define WH_FILTER \
 	"WHERE w.user_id = ? AND (? IS NULL OR w.status = ?) " \
 	"AND (? IS NULL OR w.api_template_id = ?) "
@@ -73,6 +77,39 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "is_active FROM api_templates ORDER BY name", 0, 0 },
 	[ST_TPL_DISABLE] = { "UPDATE api_templates SET is_active = 0 "
 	    "WHERE name = ?", 1, 0 },
+	[ST_TPL_GET_BY_NAME] = { "SELECT id, name, display_name, description, "
+	    "is_active FROM api_templates WHERE name = ? AND is_active = 1",
+	    1, 0 },
+	[ST_EVENT_BY_IDEM] = { "SELECT id, deliveries FROM events "
+	    "WHERE source_user_id = ? AND idempotency_key = ?", 2, 0 },
+	[ST_EVENT_INSERT] = { "INSERT INTO events (id, source_user_id, "
+	    "idempotency_key, user_id, api_template_id, type, deliveries, "
+	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, 1 },
+	[ST_WH_ENABLED_FOR] = { "SELECT id FROM webhooks WHERE user_id = ? "
+	    "AND api_template_id = ? AND status = 'enabled'", 2, 0 },
+	[ST_DELIVERY_INSERT] = { "INSERT INTO deliveries (id, event_id, "
+	    "webhook_id, user_id, event_type, body, manual, attempt_limit, "
+	    "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    10, 1 },
+	[ST_DELIVERY_LIST_FIRST] = { "SELECT " DL_COLS "FROM deliveries "
+	    "WHERE webhook_id = ? AND user_id = ? "
+	    "ORDER BY created_at DESC, id DESC LIMIT ?", 3, 0 },
+	/* The OR-expanded keyset predicate: MariaDB seeks on it, not on a
+	 * row constructor. */
+	[ST_DELIVERY_LIST_AFTER] = { "SELECT " DL_COLS "FROM deliveries "
+	    "WHERE webhook_id = ? AND user_id = ? AND (created_at < ? OR "
+	    "(created_at = ? AND id < ?)) "
+	    "ORDER BY created_at DESC, id DESC LIMIT ?", 6, 0 },
+	[ST_DELIVERY_GET] = { "SELECT " DL_COLS "FROM deliveries "
+	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
+	[ST_ATTEMPT_LIST] = { "SELECT " TS("attempted_at") ", response_code, "
+	    "error_class, error, duration_ms, dns_ms, connect_ms, tls_ms, "
+	    "first_byte_ms, response_excerpt FROM delivery_attempts "
+	    "WHERE delivery_id = ? ORDER BY id", 1, 0 },
+	[ST_DELIVERY_REDELIVER] = { "UPDATE deliveries SET status = 'pending', "
+	    "manual = 1, attempt_limit = GREATEST(attempt_limit, attempts + 1), "
+	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL "
+	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
 	[ST_MIG_APPLIED] = { "SELECT COUNT(*) FROM schema_migrations "
 	    "WHERE version = ?", 1, 0 },
 	[ST_MIG_RECORD] = { "INSERT INTO schema_migrations (version, name) "

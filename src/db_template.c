@@ -61,6 +61,18 @@ db_template_get(struct db *db, const char *id, struct template_row *out)
 }
 
 enum db_rc
+db_template_get_by_name(struct db *db, const char *name,
+    struct template_row *out)
+{
+	struct db_arg	 a[] = { ARG_STR(name) };
+	int		 found;
+	enum db_rc	 rc;
+
+	rc = tpl_query(db, ST_TPL_GET_BY_NAME, a, out, NULL, NULL, &found);
+	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
 db_template_count(struct db *db, long long *count)
 {
 	char		 buf[24];

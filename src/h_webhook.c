@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "render.h"
+#include "timeutil.h"
 #include "valid.h"
 
 #define MSG_REQUIRED	"This field is required."
@@ -121,21 +122,6 @@ input_parse(struct ctx *c, struct wh_input *in, json_object **errors)
 	return 0;
 }
 
-static void
-now_strings(char rfc[WH_TIME_LEN + 1], char dbs[32])
-{
-	struct timespec	ts;
-	struct tm	tm;
-	char		date[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(rfc, WH_TIME_LEN + 1, "%.19s.%06uZ", date, (unsigned)(ts.tv_nsec / 1000) % 1000000u);
-	date[10] = ' ';
-	snprintf(dbs, 32, "%.19s.%06u", date, (unsigned)(ts.tv_nsec / 1000) % 1000000u);
-}
-
 /* Answers 200/201 with the webhook w. */
 static void
 answer_webhook(struct ctx *c, int status, const struct webhook_row *w)
@@ -243,7 +229,7 @@ h_webhook_create(struct ctx *c)
 		return;
 	}
 	crypto_uuid_v7(w.id);
-	now_strings(w.created_at, dbnow);
+	time_now(w.created_at, dbnow);
 	memcpy(w.updated_at, w.created_at, sizeof(w.created_at));
 	snprintf(w.endpoint_url, sizeof(w.endpoint_url), "%s", in.url);
 	snprintf(w.status, sizeof(w.status), "%s",
@@ -353,7 +339,7 @@ webhook_update(struct ctx *c, int put)
 	if (in.has_secret && in.secret != NULL &&
 	    seal_secret(c, &in, w.id, ct, &ctlen, key_id) == -1)
 		return;
-	now_strings(w.updated_at, dbnow);
+	time_now(w.updated_at, dbnow);
 	ww = (struct webhook_write){ .id = w.id, .endpoint_url = w.endpoint_url,
 	    .status = w.status, .disabled_reason = w.disabled_reason[0] ?
 	    w.disabled_reason : NULL, .reset_failures = reset,

@@ -29,6 +29,8 @@ struct ctx {
 	json_object		*body;		/* the parsed object, RF_BODY */
 	const char		*id;		/* the path's id segment */
 	size_t			 id_len;
+	const char		*id2;		/* a second one (deliveries) */
+	size_t			 id2_len;
 	struct query		 query;
 };
 
@@ -41,6 +43,11 @@ void	h_webhook_get(struct ctx *);
 void	h_webhook_put(struct ctx *);
 void	h_webhook_patch(struct ctx *);
 void	h_webhook_delete(struct ctx *);
+void	h_webhook_test(struct ctx *);
+void	h_delivery_list(struct ctx *);
+void	h_delivery_get(struct ctx *);
+void	h_delivery_redeliver(struct ctx *);
+void	h_event_create(struct ctx *);
 
 /* Shared by the handlers (service.c). */
 

@@ -2,6 +2,7 @@
 /* jsonx.c: strict UTF-8 and JSON token checks before json-c parses a body. */
 #include <string.h>
 
+#include "buf.h"
 #include "jsonx.h"
 
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629), or 0. */
@@ -169,4 +170,26 @@ jsonx_check(const char *s, size_t n, struct jsonx_span *nul_key)
 			return "JSON parse error: unexpected character.";
 	}
 	return NULL;
+}
+
+json_object *
+jsonx_string_lossy(const char *s, size_t n)
+{
+	struct buf	 b = { 0 };
+	json_object	*o = NULL;
+	size_t		 used;
+
+	for (size_t i = 0; i < n; i += used) {
+		used = utf8_len((const unsigned char *)s + i, n - i);
+		if (used == 0) {
+			used = 1;
+			if (buf_append(&b, "\xef\xbf\xbd", 3) == -1)
+				goto out;
+		} else if (buf_append(&b, s + i, used) == -1)
+			goto out;
+	}
+	o = json_object_new_string_len(b.data ? b.data : "", (int)b.len);
+out:
+	buf_free(&b);
+	return o;
 }

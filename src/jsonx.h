@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 /*
  * Checks what json-c 0.16 lets through even in strict mode: the bytes
  * must be well-formed UTF-8 (no overlong forms, surrogates or code points
@@ -21,5 +23,11 @@ struct jsonx_span {
 };
 
 const char	*jsonx_check(const char *s, size_t n, struct jsonx_span *nul_key);
+
+/*
+ * A JSON string of n bytes that may not be UTF-8 (a receiver's answer):
+ * each ill-formed sequence becomes U+FFFD.  NULL when out of memory.
+ */
+json_object	*jsonx_string_lossy(const char *s, size_t n);
 
 #endif

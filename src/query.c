@@ -130,7 +130,8 @@ pair_present(const char *qs, const char *key)
 }
 
 int
-query_link(struct buf *out, const char *qs, const char *key, long long value)
+query_link_str(struct buf *out, const char *qs, const char *key,
+    const char *value)
 {
 	const char	*seg, *amp;
 	int		 placed = 0, first = 1;
@@ -138,7 +139,7 @@ query_link(struct buf *out, const char *qs, const char *key, long long value)
 	if (qs == NULL)
 		qs = "";
 	if (!pair_present(qs, key)) {
-		if (buf_printf(out, "%s=%lld", key, value) == -1)
+		if (buf_printf(out, "%s=%s", key, value) == -1)
 			return -1;
 		placed = 1;
 		first = 0;
@@ -154,7 +155,7 @@ query_link(struct buf *out, const char *qs, const char *key, long long value)
 			if (placed)
 				continue;
 			placed = 1;
-			if (buf_printf(out, "%s%s=%lld", first ? "" : "&", key,
+			if (buf_printf(out, "%s%s=%s", first ? "" : "&", key,
 			    value) == -1)
 				return -1;
 		} else if ((!first && buf_puts(out, "&") == -1) ||
@@ -163,4 +164,13 @@ query_link(struct buf *out, const char *qs, const char *key, long long value)
 		first = 0;
 	}
 	return 0;
+}
+
+int
+query_link(struct buf *out, const char *qs, const char *key, long long value)
+{
+	char	num[24];
+
+	snprintf(num, sizeof(num), "%lld", value);
+	return query_link_str(out, qs, key, num);
 }

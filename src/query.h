@@ -39,4 +39,8 @@ const char	*query_get(const struct query *q, const char *key);
 int		 query_link(struct buf *out, const char *qs, const char *key,
 		    long long value);
 
+/* As query_link with a string value, which must need no escaping. */
+int		 query_link_str(struct buf *out, const char *qs, const char *key,
+		    const char *value);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* render.c: build the JSON of templates and webhooks. */
+#include "jsonx.h"
 #include "render.h"
 
 /* Adds key = val to o, taking val; returns 0 or -1 (val is then put). */
@@ -86,6 +87,69 @@ render_webhook(const struct webhook_row *w, const char *created_by)
 		if (json_object_object_add(o, "last_delivery", NULL) != 0)
 			goto err;
 	} else if (add(o, "last_delivery", render_last_delivery(w)) == -1)
+		goto err;
+	return o;
+err:
+	json_object_put(o);
+	return NULL;
+}
+
+static int
+add_int_or_null(json_object *o, const char *key, long long v)
+{
+	if (v < 0)
+		return json_object_object_add(o, key, NULL) == 0 ? 0 : -1;
+	return add(o, key, json_object_new_int64(v));
+}
+
+json_object *
+render_delivery(const struct delivery_row *d)
+{
+	json_object	*o = json_object_new_object();
+
+	if (o == NULL ||
+	    add(o, "id", json_object_new_string(d->id)) == -1 ||
+	    add(o, "event_id", json_object_new_string(d->event_id)) == -1 ||
+	    add(o, "event_type", json_object_new_string(d->event_type)) == -1 ||
+	    add(o, "status", json_object_new_string(d->status)) == -1 ||
+	    add(o, "attempts", json_object_new_int64(d->attempts)) == -1 ||
+	    add_int_or_null(o, "response_code", d->response_code) == -1 ||
+	    add_nullable(o, "error", d->error) == -1 ||
+	    add_int_or_null(o, "duration_ms", d->duration_ms) == -1 ||
+	    add(o, "created_at", json_object_new_string(d->created_at)) == -1 ||
+	    add_nullable(o, "last_attempt_at", d->last_attempt_at) == -1 ||
+	    add_nullable(o, "next_attempt_at", d->next_attempt_at) == -1) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_object *
+render_attempt(const struct attempt_row *a)
+{
+	json_object	*o = json_object_new_object();
+	json_object	*t = json_object_new_object();
+
+	if (o == NULL || t == NULL ||
+	    add_int_or_null(t, "dns_ms", a->dns_ms) == -1 ||
+	    add_int_or_null(t, "connect_ms", a->connect_ms) == -1 ||
+	    add_int_or_null(t, "tls_ms", a->tls_ms) == -1 ||
+	    add_int_or_null(t, "first_byte_ms", a->first_byte_ms) == -1) {
+		json_object_put(t);
+		goto err;
+	}
+	if (add(o, "timings", t) == -1)		/* add() put t */
+		goto err;
+	if (add(o, "at", json_object_new_string(a->at)) == -1 ||
+	    add_int_or_null(o, "response_code", a->response_code) == -1 ||
+	    add_nullable(o, "error_class", a->error_class) == -1 ||
+	    add_nullable(o, "error", a->error) == -1 ||
+	    add(o, "duration_ms", json_object_new_int64(a->duration_ms)) == -1)
+		goto err;
+	if (a->has_excerpt ? add(o, "response_excerpt",
+	    jsonx_string_lossy(a->excerpt, a->excerpt_len)) == -1 :
+	    json_object_object_add(o, "response_excerpt", NULL) != 0)
 		goto err;
 	return o;
 err:

@@ -18,13 +18,21 @@ static const struct route routes[] = {
 	{ "webhook/*", HTTP_PUT, h_webhook_put, RF_BODY, WH_MAX_BODY },
 	{ "webhook/*", HTTP_PATCH, h_webhook_patch, RF_BODY, WH_MAX_BODY },
 	{ "webhook/*", HTTP_DELETE, h_webhook_delete, 0, 0 },
+	{ "webhook/*/test", HTTP_POST, h_webhook_test, 0, 0 },
+	{ "webhook/*/deliveries", HTTP_GET, h_delivery_list, 0, 0 },
+	{ "webhook/*/deliveries/*", HTTP_GET, h_delivery_get, 0, 0 },
+	{ "webhook/*/deliveries/*/redeliver", HTTP_POST, h_delivery_redeliver, 0, 0 },
+	{ "events", HTTP_POST, h_event_create, RF_BODY | RF_SERVICE,
+	    WH_MAX_EVENT_BODY },
 };
 
-/* Does path p (n bytes, no prefix, no trailing slash) fit pattern? */
+/* Does path p (n bytes, no prefix, no trailing slash) fit pattern?  The
+ * '*' segments are stored in m. */
 static int
-fits(const char *pat, const char *p, size_t n, const char **id, size_t *idlen)
+fits(const char *pat, const char *p, size_t n, struct route_match *m)
 {
 	size_t	i = 0;
+	int	k = 0;
 
 	for (; *pat != '\0'; pat++) {
 		if (*pat == '*') {
@@ -33,8 +41,13 @@ fits(const char *pat, const char *p, size_t n, const char **id, size_t *idlen)
 				i++;
 			if (i == start)
 				return 0;
-			*id = p + start;
-			*idlen = i - start;
+			if (k++ == 0) {
+				m->id = p + start;
+				m->id_len = i - start;
+			} else {
+				m->id2 = p + start;
+				m->id2_len = i - start;
+			}
 			continue;
 		}
 		if (i >= n || p[i] != *pat)
@@ -59,18 +72,18 @@ router_match(const char *path, size_t len, enum http_method m,
 	if (len > 0 && path[len - 1] == '/')
 		len--;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		const char	*id = NULL;
-		size_t		 idlen = 0;
+		struct route_match	cand;
 
-		if (!fits(routes[i].pattern, path, len, &id, &idlen))
+		memset(&cand, 0, sizeof(cand));
+		if (!fits(routes[i].pattern, path, len, &cand))
 			continue;
 		out->allowed |= routes[i].method;
 		if (routes[i].method == HTTP_GET)
 			out->allowed |= HTTP_HEAD;
 		if (routes[i].method == want && out->route == NULL) {
-			out->route = &routes[i];
-			out->id = id;
-			out->id_len = idlen;
+			cand.route = &routes[i];
+			cand.allowed = out->allowed;
+			*out = cand;
 		}
 	}
 }

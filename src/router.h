@@ -27,8 +27,10 @@ struct route {
 struct route_match {
 	const struct route	*route;		/* NULL: see allowed */
 	unsigned		 allowed;	/* methods of the path; 0: no route */
-	const char		*id;		/* the '*' segment, not terminated */
+	const char		*id;		/* the first '*' segment, not terminated */
 	size_t			 id_len;
+	const char		*id2;		/* the second, if the pattern has one */
+	size_t			 id2_len;
 };
 
 /* Matches a raw request path against the table.  HEAD matches GET. */

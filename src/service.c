@@ -255,6 +255,8 @@ service_handle(struct svc *svc, const struct req *req, struct resp *resp)
 	}
 	c.id = m.id;
 	c.id_len = m.id_len;
+	c.id2 = m.id2;
+	c.id2_len = m.id2_len;
 	if (check_auth(&c, m.route) == -1)
 		return;
 	if ((m.route->flags & RF_BODY) && check_body(&c, m.route) == -1)

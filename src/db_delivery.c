@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* db_delivery.c: events, the delivery outbox and its attempt log (API side). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+
+struct idem_ctx {
+	char	*id;
+	int	*deliveries;
+	int	 found;
+};
+
+static int
+idem_row(void *vctx, const struct db_col *c, int n)
+{
+	struct idem_ctx	*x = vctx;
+
+	memcpy(x->id, c[0].buf, WH_UUID_LEN + 1);
+	*x->deliveries = atoi(c[1].buf);
+	x->found = 1;
+	return 0;
+}
+
+enum db_rc
+db_event_by_idempotency(struct db *db, uint64_t source_user_id,
+    const char *key, char id[WH_UUID_LEN + 1], int *deliveries)
+{
+	struct db_arg	 a[] = { ARG_INT(source_user_id), ARG_STR(key) };
+	char		 idb[WH_UUID_LEN + 1], nb[8];
+	struct db_col	 cols[] = { COL(idb), COL(nb) };
+	struct idem_ctx	 x = { id, deliveries, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_EVENT_BY_IDEM, a, cols, 2, idem_row, &x, NULL);
+	return rc == DB_OK && !x.found ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_event_insert(struct db *db, const char *id, uint64_t source_user_id,
+    const char *idempotency_key, uint64_t user_id, const char *api_template_id,
+    const char *type, int deliveries, const char *now_db)
+{
+	struct db_arg	a[] = { ARG_STR(id), ARG_INT(source_user_id),
+	    ARG_STRN(idempotency_key), ARG_INT(user_id),
+	    ARG_STRN(api_template_id), ARG_STR(type), ARG_INT(deliveries),
+	    ARG_STR(now_db) };
+
+	return db_exec(db, ST_EVENT_INSERT, a, NULL, 0, NULL, NULL, NULL);
+}
+
+static int
+copy_id(void *ctx, const struct db_col *c, int n)
+{
+	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
+	return 0;
+}
+
+enum db_rc
+db_webhook_enabled_for(struct db *db, uint64_t user_id,
+    const char *api_template_id, char id[WH_UUID_LEN + 1])
+{
+	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
+	char		 buf[WH_UUID_LEN + 1] = "";
+	struct db_col	 col[] = { COL(buf) };
+	enum db_rc	 rc;
+
+	id[0] = '\0';
+	rc = db_exec(db, ST_WH_ENABLED_FOR, a, col, 1, copy_id, id, NULL);
+	return rc == DB_OK && id[0] == '\0' ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_delivery_insert(struct db *db, const struct delivery_new *d)
+{
+	struct db_arg	a[] = { ARG_STR(d->id), ARG_STR(d->event_id),
+	    ARG_STR(d->webhook_id), ARG_INT(d->user_id),
+	    ARG_STR(d->event_type), ARG_STR(d->body), ARG_INT(d->manual),
+	    ARG_INT(d->attempt_limit), ARG_STR(d->now_db), ARG_STR(d->now_db) };
+
+	return db_exec(db, ST_DELIVERY_INSERT, a, NULL, 0, NULL, NULL, NULL);
+}
+
+struct dl_ctx {
+	struct delivery_row	*row;
+	char			 num[5][24];
+	db_delivery_fn		 fn;
+	void			*ctx;
+	int			 found;
+};
+
+static void
+cols_for_delivery(struct db_col *c, struct dl_ctx *x)
+{
+	struct delivery_row *r = x->row;
+	struct db_col v[12] = {
+		COL(r->id), COL(r->event_id), COL(r->event_type), COL(r->status),
+		COL(x->num[0]), COL(x->num[1]), COL(r->error), COL(x->num[2]),
+		COL(r->created_at), COL(r->last_attempt_at),
+		COL(r->next_attempt_at), COL(r->cursor),
+	};
+
+	memcpy(c, v, sizeof(v));
+}
+
+static int
+dl_row(void *vctx, const struct db_col *c, int n)
+{
+	struct dl_ctx		*x = vctx;
+	struct delivery_row	*r = x->row;
+
+	r->attempts = strtoll(c[4].buf, NULL, 10);
+	r->response_code = c[5].is_null ? -1 : atoi(c[5].buf);
+	r->duration_ms = c[7].is_null ? -1 : strtoll(c[7].buf, NULL, 10);
+	x->found = 1;
+	return x->fn != NULL ? x->fn(x->ctx, r) : 0;
+}
+
+static enum db_rc
+dl_query(struct db *db, enum stmt_id id, const struct db_arg *a,
+    struct delivery_row *row, db_delivery_fn fn, void *ctx, int *found)
+{
+	struct db_col	 cols[12];
+	struct dl_ctx	 x;
+	enum db_rc	 rc;
+
+	memset(&x, 0, sizeof(x));
+	x.row = row;
+	x.fn = fn;
+	x.ctx = ctx;
+	cols_for_delivery(cols, &x);
+	rc = db_exec(db, id, a, cols, 12, dl_row, &x, NULL);
+	if (found != NULL)
+		*found = x.found;
+	return rc;
+}
+
+enum db_rc
+db_delivery_list(struct db *db, uint64_t user_id, const char *webhook_id,
+    const char *after_at, const char *after_id, long long limit,
+    db_delivery_fn fn, void *ctx)
+{
+	struct delivery_row	 row;
+	struct db_arg		 first[] = { ARG_STR(webhook_id),
+	    ARG_INT(user_id), ARG_INT(limit) };
+
+	if (after_at == NULL)
+		return dl_query(db, ST_DELIVERY_LIST_FIRST, first, &row, fn,
+		    ctx, NULL);
+	struct db_arg after[] = { ARG_STR(webhook_id), ARG_INT(user_id),
+	    ARG_STR(after_at), ARG_STR(after_at), ARG_STR(after_id),
+	    ARG_INT(limit) };
+	return dl_query(db, ST_DELIVERY_LIST_AFTER, after, &row, fn, ctx, NULL);
+}
+
+enum db_rc
+db_delivery_get(struct db *db, uint64_t user_id, const char *webhook_id,
+    const char *id, struct delivery_row *out)
+{
+	struct db_arg	 a[] = { ARG_STR(id), ARG_STR(webhook_id),
+	    ARG_INT(user_id) };
+	int		 found;
+	enum db_rc	 rc;
+
+	rc = dl_query(db, ST_DELIVERY_GET, a, out, NULL, NULL, &found);
+	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+}
+
+struct at_ctx {
+	struct attempt_row	 row;
+	char			 num[6][24];
+	db_attempt_fn		 fn;
+	void			*ctx;
+};
+
+static long long
+num_or_null(const struct db_col *c)
+{
+	return c->is_null ? -1 : strtoll(c->buf, NULL, 10);
+}
+
+static int
+at_row(void *vctx, const struct db_col *c, int n)
+{
+	struct at_ctx		*x = vctx;
+	struct attempt_row	*r = &x->row;
+
+	r->response_code = (int)num_or_null(&c[1]);
+	r->duration_ms = num_or_null(&c[4]);
+	r->dns_ms = num_or_null(&c[5]);
+	r->connect_ms = num_or_null(&c[6]);
+	r->tls_ms = num_or_null(&c[7]);
+	r->first_byte_ms = num_or_null(&c[8]);
+	r->has_excerpt = !c[9].is_null;
+	r->excerpt_len = c[9].len;
+	return x->fn(x->ctx, r);
+}
+
+enum db_rc
+db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
+    void *ctx)
+{
+	struct at_ctx	*x;
+	struct db_arg	 a[] = { ARG_STR(delivery_id) };
+	enum db_rc	 rc;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return DB_ERR;
+	x->fn = fn;
+	x->ctx = ctx;
+	struct db_col cols[10] = { COL(x->row.at), COL(x->num[0]),
+	    COL(x->row.error_class), COL(x->row.error), COL(x->num[1]),
+	    COL(x->num[2]), COL(x->num[3]), COL(x->num[4]), COL(x->num[5]),
+	    COL(x->row.excerpt) };
+	rc = db_exec(db, ST_ATTEMPT_LIST, a, cols, 10, at_row, x, NULL);
+	free(x);
+	return rc;
+}
+
+enum db_rc
+db_delivery_redeliver(struct db *db, uint64_t user_id, const char *webhook_id,
+    const char *id)
+{
+	struct db_arg		a[] = { ARG_STR(id), ARG_STR(webhook_id),
+	    ARG_INT(user_id) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_DELIVERY_REDELIVER, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}

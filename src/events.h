@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* events.h: accept an event and queue its delivery, atomically (outbox). */
+#ifndef WH_EVENTS_H
+#define WH_EVENTS_H
+
+#include <json-c/json.h>
+
+#include "db.h"
+
+struct event_spec {
+	uint64_t			 source_user_id;	/* who reports it */
+	const char			*idempotency_key;	/* NULL: none */
+	uint64_t			 user_id;		/* the owner */
+	const struct template_row	*tpl;		/* NULL for a test */
+	const char			*webhook_id;	/* a test's target */
+	const char			*type;
+	json_object			*data;		/* not taken */
+	int				 manual;
+	int				 attempt_limit;
+};
+
+struct event_result {
+	char	id[WH_UUID_LEN + 1];
+	int	deliveries;			/* 0 or 1 */
+	char	delivery_id[WH_UUID_LEN + 1];	/* "" when none or replayed */
+	int	replayed;			/* the idempotency key's answer */
+};
+
+/*
+ * Writes the event and, when the owner has an enabled webhook for the
+ * template (or a test names one), its pending delivery, in one
+ * transaction: once this returns DB_OK the event cannot be lost.  A known
+ * idempotency key gives the stored answer instead (replayed = 1), also
+ * when two reports with the same key race.
+ */
+enum db_rc	events_ingest(struct db *, const struct event_spec *,
+		    struct event_result *);
+
+/* Wakes the dispatchers listening on the unix datagram socket path (NULL:
+ * nothing to do).  Best effort: they also poll. */
+void		events_notify(const char *path);
+
+#endif

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* h_delivery.c: a webhook's deliveries: test, list (cursor), one with its
+ * attempt log, redeliver. */
+#include <stdio.h>
+#include <string.h>
+
+#include "events.h"
+#include "handlers.h"
+#include "jsonx.h"
+#include "log.h"
+#include "render.h"
+#include "valid.h"
+
+#define CURSOR_LEN	(20 + 1 + WH_UUID_LEN)	/* digits "_" uuid */
+
+/* The caller's webhook named by the path into w; -1 when answered. */
+static int
+owned_webhook(struct ctx *c, struct webhook_row *w)
+{
+	char		id[WH_UUID_LEN + 1];
+	enum db_rc	rc;
+
+	if (ctx_path_uuid(c, id) == -1)
+		return -1;
+	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, id, w)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+add_attempt_cb(void *ctx, const struct attempt_row *a)
+{
+	json_object	*o = render_attempt(a);
+
+	if (o == NULL)
+		return -1;
+	if (json_object_array_add(ctx, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* Answers status with the delivery, its attempt log when log is set. */
+static void
+answer_delivery(struct ctx *c, int status, const char *webhook_id,
+    const char *id, int log)
+{
+	struct delivery_row	 d;
+	json_object		*o, *list;
+	enum db_rc		 rc;
+
+	if ((rc = db_delivery_get(c->svc->db, c->who.user_id, webhook_id, id,
+	    &d)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	if ((o = render_delivery(&d)) == NULL)
+		goto nomem;
+	if (log) {
+		if ((list = json_object_new_array()) == NULL ||
+		    json_object_object_add(o, "attempt_log", list) != 0) {
+			json_object_put(list);
+			json_object_put(o);
+			goto nomem;
+		}
+		if ((rc = db_attempt_list(c->svc->db, id, add_attempt_cb,
+		    list)) != DB_OK) {
+			json_object_put(o);
+			ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+			return;
+		}
+	}
+	resp_json(c->resp, status, o);
+	json_object_put(o);
+	return;
+nomem:
+	resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+}
+
+void
+h_webhook_test(struct ctx *c)
+{
+	struct webhook_row	 w;
+	struct event_result	 r;
+	json_object		*data;
+	enum db_rc		 rc;
+
+	if (owned_webhook(c, &w) == -1)
+		return;
+	if ((data = json_object_new_object()) == NULL ||
+	    json_object_object_add(data, "message", json_object_new_string(
+	    "A test event sent from the webhooks API.")) != 0 ||
+	    json_object_object_add(data, "api_template",
+	    json_object_new_string(w.tpl.name)) != 0) {
+		json_object_put(data);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	rc = events_ingest(c->svc->db, &(struct event_spec){
+	    .source_user_id = c->who.user_id, .user_id = c->who.user_id,
+	    .webhook_id = w.id, .type = "webhook.test", .data = data,
+	    .manual = 1, .attempt_limit = 1 }, &r);
+	json_object_put(data);
+	if (rc != DB_OK) {
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		return;
+	}
+	events_notify(c->svc->conf->dispatcher_notify);
+	answer_delivery(c, 202, w.id, r.delivery_id, 0);
+}
+
+/* The delivery id of the path (second segment); -1 when answered. */
+static int
+path_delivery_id(struct ctx *c, char out[WH_UUID_LEN + 1])
+{
+	if (valid_uuid(c->id2, c->id2_len, out) != NULL) {
+		resp_error(c->resp, WH_E_NOT_FOUND, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+h_delivery_get(struct ctx *c)
+{
+	struct webhook_row	w;
+	char			id[WH_UUID_LEN + 1];
+
+	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
+		return;
+	answer_delivery(c, 200, w.id, id, 1);
+}
+
+void
+h_delivery_redeliver(struct ctx *c)
+{
+	struct webhook_row	w;
+	char			id[WH_UUID_LEN + 1];
+	enum db_rc		rc;
+
+	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
+		return;
+	if ((rc = db_delivery_redeliver(c->svc->db, c->who.user_id, w.id,
+	    id)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	events_notify(c->svc->conf->dispatcher_notify);
+	answer_delivery(c, 202, w.id, id, 0);
+}
+
+/* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id. */
+static int
+cursor_parse(const char *s, char at[32], char id[WH_UUID_LEN + 1])
+{
+	if (strlen(s) != CURSOR_LEN || s[20] != '_' ||
+	    strspn(s, "0123456789") != 20 ||
+	    valid_uuid(s + 21, WH_UUID_LEN, id) != NULL)
+		return -1;
+	snprintf(at, 32, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s.%.6s", s, s + 4,
+	    s + 6, s + 8, s + 10, s + 12, s + 14);
+	return 0;
+}
+
+struct dlist {
+	json_object	*results;
+	long long	 limit, n;
+	char		 cursor[CURSOR_LEN + 1];	/* of the last row kept */
+};
+
+static int
+add_delivery_cb(void *ctx, const struct delivery_row *d)
+{
+	struct dlist	*l = ctx;
+	json_object	*o;
+
+	if (++l->n > l->limit)
+		return 0;	/* the extra row only says "there is more" */
+	snprintf(l->cursor, sizeof(l->cursor), "%.20s_%.36s", d->cursor, d->id);
+	if ((o = render_delivery(d)) == NULL)
+		return -1;
+	if (json_object_array_add(l->results, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads limit and cursor; messages into *errors. */
+static int
+dlist_params(struct ctx *c, struct dlist *l, char at[32],
+    char after[WH_UUID_LEN + 1], int *has_cursor, json_object **errors)
+{
+	const char	*s;
+	long long	 v;
+
+	l->limit = WH_DEFAULT_PAGE_SIZE;
+	*has_cursor = 0;
+	if ((s = query_get(&c->query, "limit")) != NULL) {
+		if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD) {
+			if (errors_add(errors, "limit",
+			    "A valid positive integer is required.") == -1)
+				return -1;
+		} else
+			l->limit = v;
+	}
+	if ((s = query_get(&c->query, "cursor")) != NULL) {
+		if (cursor_parse(s, at, after) == -1)
+			return errors_add(errors, "cursor", "Invalid cursor.");
+		*has_cursor = 1;
+	}
+	return 0;
+}
+
+static void
+answer_dlist(struct ctx *c, struct dlist *l, const char *webhook_id)
+{
+	json_object	*o, *next = NULL;
+	struct buf	 b = { 0 };
+
+	if (l->n > l->limit) {
+		if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
+		    c->req->scheme ? c->req->scheme : "http",
+		    c->req->host ? c->req->host : "localhost", webhook_id) == -1 ||
+		    query_link_str(&b, c->req->query, "cursor", l->cursor) == -1 ||
+		    (next = json_object_new_string_len(b.data, (int)b.len)) == NULL)
+			goto nomem;
+	}
+	if ((o = json_object_new_object()) == NULL) {
+		json_object_put(next);
+		goto nomem;
+	}
+	if (json_object_object_add(o, "next", next) != 0 ||
+	    json_object_object_add(o, "results", json_object_get(l->results)) != 0) {
+		json_object_put(o);
+		goto nomem;
+	}
+	resp_json(c->resp, 200, o);
+	json_object_put(o);
+	buf_free(&b);
+	return;
+nomem:
+	buf_free(&b);
+	resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+}
+
+void
+h_delivery_list(struct ctx *c)
+{
+	struct webhook_row	 w;
+	struct dlist		 l;
+	json_object		*errors = NULL;
+	char			 at[32], after[WH_UUID_LEN + 1];
+	int			 has_cursor;
+	enum db_rc		 rc;
+
+	memset(&l, 0, sizeof(l));
+	if (dlist_params(c, &l, at, after, &has_cursor, &errors) == -1) {
+		json_object_put(errors);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	if (errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+		return;
+	}
+	if (owned_webhook(c, &w) == -1)
+		return;
+	if ((l.results = json_object_new_array()) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	rc = db_delivery_list(c->svc->db, c->who.user_id, w.id,
+	    has_cursor ? at : NULL, has_cursor ? after : NULL, l.limit + 1,
+	    add_delivery_cb, &l);
+	if (rc != DB_OK)
+		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+	else
+		answer_dlist(c, &l, w.id);
+	json_object_put(l.results);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* timeutil.h: the current time as the API and the database write it. */
+#ifndef WH_TIMEUTIL_H
+#define WH_TIMEUTIL_H
+
+#include "wh_limits.h"
+
+#define TIME_DB_LEN	26	/* "YYYY-MM-DD HH:MM:SS.ffffff" */
+
+/* Now, as RFC 3339 UTC with microseconds ("...T...Z") and as a DATETIME(6)
+ * literal; either may be NULL. */
+void	time_now(char rfc[WH_TIME_LEN + 1], char db[TIME_DB_LEN + 1]);
+
+/* Milliseconds since the epoch (CLOCK_REALTIME) and of CLOCK_MONOTONIC. */
+long long	time_wall_ms(void);
+long long	time_mono_ms(void);
+
+#endif
