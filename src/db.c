@@ -12,7 +12,7 @@
 #include "db_stmts.h"
 #include "log.h"
 
-#define DB_MAX_PARAMS	24
+#define DB_MAX_PARAMS	72
 #define DB_MAX_COLS	20
 
 struct db {

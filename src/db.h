@@ -198,6 +198,75 @@ enum db_rc	db_attempt_list(struct db *, const char *delivery_id,
 enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id);
 
+/* The dispatcher's side of the queue. */
+struct dq_job_row {
+	char		 id[WH_UUID_LEN + 1];
+	char		 event_id[WH_UUID_LEN + 1];
+	char		 webhook_id[WH_UUID_LEN + 1];
+	char		 event_type[256];
+	const char	*body;			/* valid during the callback */
+	size_t		 body_len;
+	int		 attempts, attempt_limit, manual;
+	int		 webhook_exists;
+	char		 endpoint_url[WH_MAX_URL_LEN + 1];
+	char		 webhook_status[16];
+	unsigned char	 secret[WH_SEALED_MAX];	/* sealed; len 0: none */
+	size_t		 secret_len;
+	char		 secret_key_id[WH_KEY_ID_LEN + 1];
+	unsigned char	 prev_secret[WH_SEALED_MAX];	/* still in its grace */
+	size_t		 prev_secret_len;
+	char		 prev_secret_key_id[WH_KEY_ID_LEN + 1];
+};
+
+typedef int (*dq_job_fn)(void *ctx, const struct dq_job_row *);
+
+/* Claims up to n (<= DQ_MAX_BATCH) due deliveries under claim for lease_us
+ * microseconds and calls fn for each, with its webhook.  *claimed gets
+ * the count. */
+enum db_rc	dq_claim(struct db *, unsigned long long claim, int n,
+		    long long lease_us, dq_job_fn fn, void *ctx, int *claimed);
+
+/* What one attempt did, and what it means for the delivery. */
+struct dq_result {
+	const char	*delivery_id, *webhook_id;
+	unsigned long long claim;
+	int		 manual;
+	const char	*at_db;			/* attempt start */
+	int		 response_code;		/* -1: none */
+	const char	*error_class;		/* NULL: success */
+	const char	*error;			/* NULL: none */
+	long long	 duration_ms;
+	long long	 dns_ms, connect_ms, tls_ms, first_byte_ms; /* -1: n/a */
+	const char	*excerpt;
+	size_t		 excerpt_len;
+	int		 has_excerpt;
+	const char	*status;		/* pending, succeeded, failed */
+	const char	*next_at_db;		/* when pending */
+	int		 gone;			/* 410: disable the webhook */
+	int		 delivery_failed;	/* the last attempt failed */
+};
+
+/* Records the attempt, moves the delivery on and updates the webhook's
+ * monitoring fields (auto-disable included), in the caller's
+ * transaction.  *lost is set when the claim had expired (another
+ * dispatcher may have the delivery): the attempt is still logged. */
+enum db_rc	dq_record(struct db *, const struct dq_result *,
+		    int disable_after_failures, long long disable_after_us,
+		    const char *now_db, int *lost);
+
+/* Cancels a claimed delivery (its webhook is gone or disabled). */
+enum db_rc	dq_cancel(struct db *, const char *id, unsigned long long claim);
+
+/* Due deliveries and how long the oldest has waited (microseconds). */
+enum db_rc	dq_stats(struct db *, long long *depth, long long *oldest_us);
+
+/* Operators: the newest deliveries (filters may be NULL), and retry. */
+typedef int (*dq_admin_fn)(void *ctx, const struct delivery_row *,
+		    const char *webhook_id);
+enum db_rc	db_admin_delivery_list(struct db *, const char *webhook_id,
+		    const char *status, long long limit, dq_admin_fn, void *ctx);
+enum db_rc	db_admin_delivery_retry(struct db *, const char *id);
+
 /* Administration (webhookctl). */
 enum db_rc	db_migrate(struct db *, const char *sql_dir, int *applied);
 enum db_rc	db_user_add(struct db *, const char *name);

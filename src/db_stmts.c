@@ -10,6 +10,8 @@
 	", " TS("w.last_delivery_at") ", w.last_delivery_status, " \
 	"w.last_delivery_code FROM webhooks w JOIN api_templates t " \
 	"ON t.id = w.api_template_id "
+#define P8	"?, ?, ?, ?, ?, ?, ?, ?"
+#define P64	P8 ", " P8 ", " P8 ", " P8 ", " P8 ", " P8 ", " P8 ", " P8
 #define DL_COLS \
 	"id, event_id, event_type, status, attempts, response_code, error, " \
 	"duration_ms, " TS("created_at") ", " TS("last_attempt_at") ", " \
@@ -110,6 +112,76 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "manual = 1, attempt_limit = GREATEST(attempt_limit, attempts + 1), "
 	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL "
 	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
+	/* The dispatcher's queue.  A claim locks due rows without waiting
+	 * for other dispatchers' (SKIP LOCKED) and moves them past a lease. */
+	[ST_DQ_SELECT_DUE] = { "SELECT id FROM deliveries "
+	    "WHERE status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6) "
+	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", 1, 0 },
+	[ST_DQ_MARK] = { "UPDATE deliveries SET claim = ?, "
+	    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
+	    "WHERE id IN (" P64 ")", 2 + DQ_MAX_BATCH, 0 },
+	[ST_DQ_LOAD] = { "SELECT d.id, d.event_id, d.webhook_id, d.event_type, "
+	    "d.body, d.attempts, d.attempt_limit, d.manual, w.id IS NOT NULL, "
+	    "w.endpoint_url, w.status, w.secret_ct, w.secret_key_id, "
+	    "IF(w.prev_secret_until > UTC_TIMESTAMP(6), w.prev_secret_ct, NULL), "
+	    "w.prev_secret_key_id FROM deliveries d "
+	    "LEFT JOIN webhooks w ON w.id = d.webhook_id "
+	    "WHERE d.claim = ? AND d.status = 'pending'", 1, 0 },
+	[ST_DQ_ATTEMPT_INSERT] = { "INSERT INTO delivery_attempts (delivery_id, "
+	    "attempted_at, response_code, error_class, error, duration_ms, "
+	    "dns_ms, connect_ms, tls_ms, first_byte_ms, response_excerpt) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", 11, 1 },
+	[ST_DQ_FINISH] = { "UPDATE deliveries SET status = ?, "
+	    "attempts = attempts + 1, next_attempt_at = ?, claim = NULL, "
+	    "response_code = ?, error = ?, duration_ms = ?, last_attempt_at = ? "
+	    "WHERE id = ? AND claim = ?", 8, 0 },
+	[ST_DQ_CANCEL_ONE] = { "UPDATE deliveries SET status = 'cancelled', "
+	    "next_attempt_at = NULL, claim = NULL WHERE id = ? AND claim = ?",
+	    2, 0 },
+	[ST_DQ_WH_SUCCESS] = { "UPDATE webhooks SET consecutive_failures = 0, "
+	    "failing_since = NULL, last_delivery_at = ?, "
+	    "last_delivery_status = 'succeeded', last_delivery_code = ? "
+	    "WHERE id = ?", 3, 0 },
+	[ST_DQ_WH_ATTEMPT_FAILED] = { "UPDATE webhooks SET last_delivery_at = ?, "
+	    "last_delivery_status = 'failed', last_delivery_code = ? "
+	    "WHERE id = ?", 3, 0 },
+	/* Parameters: now, now, code, threshold, threshold, now, window_us,
+	 * id.  Left to right: the count is raised before it is compared,
+	 * and disabled_reason is decided before status follows it. */
+	[ST_DQ_WH_DELIVERY_FAILED] = { "UPDATE webhooks SET "
+	    "consecutive_failures = consecutive_failures + 1, "
+	    "failing_since = COALESCE(failing_since, ?), "
+	    "last_delivery_at = ?, last_delivery_status = 'failed', "
+	    "last_delivery_code = ?, "
+	    "disabled_reason = IF(status = 'enabled' AND ? > 0 AND "
+	    "consecutive_failures >= ? AND "
+	    "failing_since <= ? - INTERVAL ? MICROSECOND, "
+	    "'too_many_failures', disabled_reason), "
+	    "status = IF(disabled_reason = 'too_many_failures', 'disabled', "
+	    "status) WHERE id = ?", 8, 0 },
+	[ST_DQ_WH_GONE] = { "UPDATE webhooks SET status = 'disabled', "
+	    "disabled_reason = 'gone', "
+	    "consecutive_failures = consecutive_failures + 1, "
+	    "failing_since = COALESCE(failing_since, ?), last_delivery_at = ?, "
+	    "last_delivery_status = 'failed', last_delivery_code = 410 "
+	    "WHERE id = ? AND status = 'enabled'", 3, 0 },
+	[ST_DQ_CANCEL_DISABLED] = { "UPDATE deliveries d JOIN webhooks w "
+	    "ON w.id = d.webhook_id SET d.status = 'cancelled', "
+	    "d.next_attempt_at = NULL, d.claim = NULL WHERE d.webhook_id = ? "
+	    "AND d.status = 'pending' AND d.manual = 0 "
+	    "AND w.status = 'disabled'", 1, 0 },
+	[ST_DQ_STATS] = { "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(MICROSECOND, "
+	    "MIN(next_attempt_at), UTC_TIMESTAMP(6)), 0) FROM deliveries "
+	    "WHERE status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6)",
+	    0, 0 },
+	[ST_ADM_DELIVERY_LIST] = { "SELECT " DL_COLS ", webhook_id "
+	    "FROM deliveries WHERE (? IS NULL OR webhook_id = ?) "
+	    "AND (? IS NULL OR status = ?) "
+	    "ORDER BY created_at DESC, id DESC LIMIT ?", 5, 0 },
+	[ST_ADM_DELIVERY_RETRY] = { "UPDATE deliveries SET status = 'pending', "
+	    "attempt_limit = GREATEST(attempt_limit, attempts + 1), "
+	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL WHERE id = ?",
+	    1, 0 },
 	[ST_MIG_APPLIED] = { "SELECT COUNT(*) FROM schema_migrations "
 	    "WHERE version = ?", 1, 0 },
 	[ST_MIG_RECORD] = { "INSERT INTO schema_migrations (version, name) "

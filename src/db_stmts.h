@@ -37,6 +37,20 @@ enum stmt_id {
 	ST_DELIVERY_GET,
 	ST_ATTEMPT_LIST,
 	ST_DELIVERY_REDELIVER,
+	ST_DQ_SELECT_DUE,
+	ST_DQ_MARK,
+	ST_DQ_LOAD,
+	ST_DQ_ATTEMPT_INSERT,
+	ST_DQ_FINISH,
+	ST_DQ_CANCEL_ONE,
+	ST_DQ_WH_SUCCESS,
+	ST_DQ_WH_ATTEMPT_FAILED,
+	ST_DQ_WH_DELIVERY_FAILED,
+	ST_DQ_WH_GONE,
+	ST_DQ_CANCEL_DISABLED,
+	ST_DQ_STATS,
+	ST_ADM_DELIVERY_LIST,
+	ST_ADM_DELIVERY_RETRY,
 	ST_MIG_APPLIED,
 	ST_MIG_RECORD,
 	ST__COUNT
@@ -84,10 +98,14 @@ int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
 /* Runs trusted SQL text (migrations), several statements allowed. */
 enum db_rc	db_exec_script(struct db *, const char *sql);
 
+/* The claim marks at most this many deliveries per statement. */
+#define DQ_MAX_BATCH	64
+
 #define ARG_STR(s)	{ DBA_STR, (s), strlen(s), 0 }
 #define ARG_STRN(s)	{ (s) ? DBA_STR : DBA_NULL, (s), (s) ? strlen(s) : 0, 0 }
 #define ARG_INT(v)	{ DBA_INT, NULL, 0, (long long)(v) }
 #define ARG_BLOB(p, n)	{ (p) ? DBA_BLOB : DBA_NULL, (p), (n), 0 }
 #define COL(b)		{ (b), sizeof(b), 0, 0 }
+#define BCOL(b)		{ (char *)(b), sizeof(b), 0, 0 }	/* binary */
 
 #endif

@@ -26,6 +26,19 @@ time_now(char rfc[WH_TIME_LEN + 1], char db[TIME_DB_LEN + 1])
 	}
 }
 
+void
+time_db_at(long long wall_ms, char db[TIME_DB_LEN + 1])
+{
+	time_t		t = (time_t)(wall_ms / 1000);
+	struct tm	tm;
+	char		date[24];
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(db, TIME_DB_LEN + 1, "%.19s.%06u", date,
+	    (unsigned)(wall_ms % 1000) * 1000u % 1000000u);
+}
+
 long long
 time_wall_ms(void)
 {

@@ -11,6 +11,9 @@
  * literal; either may be NULL. */
 void	time_now(char rfc[WH_TIME_LEN + 1], char db[TIME_DB_LEN + 1]);
 
+/* A wall-clock time (ms since the epoch) as a DATETIME(6) literal. */
+void	time_db_at(long long wall_ms, char db[TIME_DB_LEN + 1]);
+
 /* Milliseconds since the epoch (CLOCK_REALTIME) and of CLOCK_MONOTONIC. */
 long long	time_wall_ms(void);
 long long	time_mono_ms(void);

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: MIT */
+/* db_dispatch.c: claiming due deliveries and recording their attempts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+#include "log.h"
+
+#define DQ_BODY_MAX	(512 * 1024)	/* the wrapper plus 256 KiB of data */
+
+struct claim_ids {
+	char	id[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	int	n;
+};
+
+static int
+collect_id(void *ctx, const struct db_col *c, int n)
+{
+	struct claim_ids	*x = ctx;
+
+	if (x->n < DQ_MAX_BATCH)
+		memcpy(x->id[x->n++], c[0].buf, WH_UUID_LEN + 1);
+	return 0;
+}
+
+/* Locks and marks up to n due deliveries with claim; commits. */
+static enum db_rc
+claim_mark(struct db *db, unsigned long long claim, int n, long long lease_us,
+    int *claimed)
+{
+	struct db_arg		 sel[] = { ARG_INT(n) };
+	struct db_arg		 mark[2 + DQ_MAX_BATCH];
+	struct claim_ids	 x;
+	char			 buf[WH_UUID_LEN + 1];
+	struct db_col		 col[] = { COL(buf) };
+	enum db_rc		 rc;
+
+	x.n = 0;
+	if ((rc = db_begin(db)) != DB_OK)
+		return rc;
+	rc = db_exec(db, ST_DQ_SELECT_DUE, sel, col, 1, collect_id, &x, NULL);
+	if (rc == DB_OK && x.n > 0) {
+		mark[0] = (struct db_arg)ARG_INT(claim);
+		mark[1] = (struct db_arg)ARG_INT(lease_us);
+		for (int i = 0; i < DQ_MAX_BATCH; i++)
+			mark[2 + i] = i < x.n ? (struct db_arg)ARG_STR(x.id[i]) :
+			    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
+		rc = db_exec(db, ST_DQ_MARK, mark, NULL, 0, NULL, NULL, NULL);
+	}
+	if (rc != DB_OK) {
+		db_rollback(db);
+		return rc;
+	}
+	*claimed = x.n;
+	return db_commit(db);
+}
+
+struct load_ctx {
+	struct dq_job_row	*row;
+	char			 num[4][24];
+	char			*body;
+	dq_job_fn		 fn;
+	void			*ctx;
+};
+
+static int
+load_row(void *vctx, const struct db_col *c, int n)
+{
+	struct load_ctx		*x = vctx;
+	struct dq_job_row	*r = x->row;
+
+	r->body = c[4].buf;
+	r->body_len = c[4].len;
+	r->attempts = atoi(c[5].buf);
+	r->attempt_limit = atoi(c[6].buf);
+	r->manual = c[7].buf[0] == '1';
+	r->webhook_exists = c[8].buf[0] == '1';
+	r->secret_len = c[11].is_null ? 0 : c[11].len;
+	r->prev_secret_len = c[13].is_null ? 0 : c[13].len;
+	return x->fn(x->ctx, r);
+}
+
+enum db_rc
+dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
+    dq_job_fn fn, void *ctx, int *claimed)
+{
+	struct load_ctx		 x;
+	struct dq_job_row	*r;
+	struct db_arg		 a[] = { ARG_INT(claim) };
+	enum db_rc		 rc;
+
+	*claimed = 0;
+	if (n > DQ_MAX_BATCH)
+		n = DQ_MAX_BATCH;
+	if ((rc = claim_mark(db, claim, n, lease_us, claimed)) != DB_OK ||
+	    *claimed == 0)
+		return rc;
+	memset(&x, 0, sizeof(x));
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (x.body = malloc(DQ_BODY_MAX)) == NULL) {
+		free(r);
+		return DB_ERR;	/* the lease brings them back */
+	}
+	x.row = r;
+	x.fn = fn;
+	x.ctx = ctx;
+	struct db_col cols[15] = { COL(r->id), COL(r->event_id),
+	    COL(r->webhook_id), COL(r->event_type), { x.body, DQ_BODY_MAX, 0, 0 },
+	    COL(x.num[0]), COL(x.num[1]), COL(x.num[2]), COL(x.num[3]),
+	    COL(r->endpoint_url), COL(r->webhook_status),
+	    BCOL(r->secret), COL(r->secret_key_id), BCOL(r->prev_secret),
+	    COL(r->prev_secret_key_id) };
+	rc = db_exec(db, ST_DQ_LOAD, a, cols, 15, load_row, &x, NULL);
+	explicit_bzero(r, sizeof(*r));
+	free(r);
+	free(x.body);
+	return rc;
+}
+
+static enum db_rc
+record_webhook(struct db *db, const struct dq_result *r, int threshold,
+    long long window_us, const char *now)
+{
+	struct db_arg	ok[] = { ARG_STR(r->at_db), ARG_INT(r->response_code),
+	    ARG_STR(r->webhook_id) };
+	struct db_arg	code = r->response_code < 0 ?
+	    (struct db_arg){ DBA_NULL, NULL, 0, 0 } :
+	    (struct db_arg)ARG_INT(r->response_code);
+	struct db_arg	failed[] = { ARG_STR(r->at_db), code,
+	    ARG_STR(r->webhook_id) };
+	struct db_arg	final[] = { ARG_STR(r->at_db), ARG_STR(r->at_db), code,
+	    ARG_INT(threshold), ARG_INT(threshold), ARG_STR(now),
+	    ARG_INT(window_us), ARG_STR(r->webhook_id) };
+	struct db_arg	gone[] = { ARG_STR(r->at_db), ARG_STR(r->at_db),
+	    ARG_STR(r->webhook_id) };
+	struct db_arg	cancel[] = { ARG_STR(r->webhook_id) };
+	enum db_rc	rc;
+
+	if (r->error_class == NULL)
+		return db_exec(db, ST_DQ_WH_SUCCESS, ok, NULL, 0, NULL, NULL, NULL);
+	if (r->gone)
+		rc = db_exec(db, ST_DQ_WH_GONE, gone, NULL, 0, NULL, NULL, NULL);
+	else if (r->delivery_failed)
+		rc = db_exec(db, ST_DQ_WH_DELIVERY_FAILED, final, NULL, 0, NULL,
+		    NULL, NULL);
+	else
+		return db_exec(db, ST_DQ_WH_ATTEMPT_FAILED, failed, NULL, 0,
+		    NULL, NULL, NULL);
+	if (rc != DB_OK)
+		return rc;
+	/* Disabled just now (or before): nothing more goes out to it. */
+	return db_exec(db, ST_DQ_CANCEL_DISABLED, cancel, NULL, 0, NULL, NULL,
+	    NULL);
+}
+
+static struct db_arg
+arg_num(long long v)
+{
+	return v < 0 ? (struct db_arg){ DBA_NULL, NULL, 0, 0 } :
+	    (struct db_arg)ARG_INT(v);
+}
+
+enum db_rc
+dq_record(struct db *db, const struct dq_result *r, int threshold,
+    long long window_us, const char *now, int *lost)
+{
+	struct db_arg		 att[] = { ARG_STR(r->delivery_id),
+	    ARG_STR(r->at_db), arg_num(r->response_code),
+	    ARG_STRN(r->error_class), ARG_STRN(r->error),
+	    ARG_INT(r->duration_ms), arg_num(r->dns_ms),
+	    arg_num(r->connect_ms), arg_num(r->tls_ms),
+	    arg_num(r->first_byte_ms), r->has_excerpt ?
+	    (struct db_arg){ DBA_BLOB, r->excerpt, r->excerpt_len, 0 } :
+	    (struct db_arg){ DBA_NULL, NULL, 0, 0 } };
+	struct db_arg		 fin[] = { ARG_STR(r->status),
+	    ARG_STRN(r->next_at_db), arg_num(r->response_code),
+	    ARG_STRN(r->error), ARG_INT(r->duration_ms), ARG_STR(r->at_db),
+	    ARG_STR(r->delivery_id), ARG_INT(r->claim) };
+	unsigned long long	 n = 0;
+	enum db_rc		 rc;
+
+	*lost = 0;
+	if ((rc = db_exec(db, ST_DQ_ATTEMPT_INSERT, att, NULL, 0, NULL, NULL,
+	    NULL)) != DB_OK ||
+	    (rc = db_exec(db, ST_DQ_FINISH, fin, NULL, 0, NULL, NULL, &n)) !=
+	    DB_OK)
+		return rc;
+	if (n == 0) {
+		*lost = 1;
+		return DB_OK;
+	}
+	if (r->manual)
+		return DB_OK;	/* tests and redeliveries leave no mark */
+	return record_webhook(db, r, threshold, window_us, now);
+}
+
+enum db_rc
+dq_cancel(struct db *db, const char *id, unsigned long long claim)
+{
+	struct db_arg	a[] = { ARG_STR(id), ARG_INT(claim) };
+
+	return db_exec(db, ST_DQ_CANCEL_ONE, a, NULL, 0, NULL, NULL, NULL);
+}
+
+static int
+stats_row(void *ctx, const struct db_col *c, int n)
+{
+	long long	*v = ctx;
+
+	v[0] = strtoll(c[0].buf, NULL, 10);
+	v[1] = strtoll(c[1].buf, NULL, 10);
+	return 0;
+}
+
+enum db_rc
+dq_stats(struct db *db, long long *depth, long long *oldest_us)
+{
+	char		 a[24], b[24];
+	struct db_col	 cols[] = { COL(a), COL(b) };
+	long long	 v[2] = { 0, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_DQ_STATS, NULL, cols, 2, stats_row, v, NULL);
+	*depth = v[0];
+	*oldest_us = v[1];
+	return rc;
+}

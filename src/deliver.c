@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* deliver.c: sign and send one delivery with libcurl, and classify it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "config.h"
+#include "deliver.h"
+#include "log.h"
+#include "netaddr.h"
+#include "retry.h"
+#include "timeutil.h"
+
+/* The address curl is about to connect to, after DNS: refused ones never
+ * get a socket, so rebinding between a check and the connect is moot. */
+static curl_socket_t
+open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct job	*j = clientp;
+
+	if (!j->allow_private && netaddr_refused_sockaddr(&a->addr)) {
+		j->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *clientp)
+{
+	struct job	*j = clientp;
+	size_t		 len = size * n, keep;
+
+	if (j->excerpt_len < DELIVER_EXCERPT_MAX) {
+		keep = DELIVER_EXCERPT_MAX - j->excerpt_len;
+		if (keep > len)
+			keep = len;
+		memcpy(j->excerpt + j->excerpt_len, p, keep);
+		j->excerpt_len += keep;
+	}
+	j->received += len;
+	if (j->received > DELIVER_BODY_LIMIT) {
+		j->too_large = 1;
+		return 0;	/* aborts the transfer */
+	}
+	return len;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *clientp)
+{
+	struct job	*j = clientp;
+	size_t		 len = size * n;
+	char		 v[128];
+
+	if (len > 12 && len < 12 + sizeof(v) &&
+	    strncasecmp(p, "retry-after:", 12) == 0) {
+		memcpy(v, p + 12, len - 12);
+		v[len - 12] = '\0';
+		v[strcspn(v, "\r\n")] = '\0';
+		j->retry_after_ms = retry_after_parse(v, time(NULL));
+	}
+	return len;
+}
+
+/* "v1,<new> v1,<old>" into out; 0, or -1 when a secret will not open. */
+static int
+signatures(const struct dq_job_row *r, const struct crypto_keys *keys,
+    const char *msg_id, long long ts, char *out, size_t outlen)
+{
+	const unsigned char	*ct[2] = { r->secret, r->prev_secret };
+	const size_t		 ctn[2] = { r->secret_len, r->prev_secret_len };
+	const char		*kid[2] = { r->secret_key_id, r->prev_secret_key_id };
+	unsigned char		 pt[WH_SEALED_MAX], key[WH_SEALED_MAX];
+	size_t			 ptn, keyn, used = 0;
+	char			 sig[SIGN_V1_LEN + 1];
+	int			 rc = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (ctn[i] == 0)
+			continue;
+		if (crypto_open(keys, kid[i], r->webhook_id, ct[i], ctn[i], pt,
+		    &ptn) == -1 ||
+		    (keyn = sign_key((const char *)pt, ptn, key),
+		    sign_v1(key, keyn, msg_id, ts, r->body, r->body_len, sig)) == -1) {
+			rc = -1;
+			break;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    used ? " " : "", sig);
+	}
+	explicit_bzero(pt, sizeof(pt));
+	explicit_bzero(key, sizeof(key));
+	return rc;
+}
+
+static int
+job_headers(struct job *j, const struct dq_job_row *r,
+    const struct crypto_keys *keys)
+{
+	char		 line[2 * (SIGN_V1_LEN + 1) + 64];
+	char		 sigs[2 * (SIGN_V1_LEN + 1) + 1];
+	long long	 ts = j->started_wall_ms / 1000;
+	const char	*fixed[] = { "Content-Type: application/json",
+	    "User-Agent: webhookd/" PACKAGE_VERSION, "Expect:" };
+
+	if (signatures(r, keys, r->event_id, ts, sigs, sizeof(sigs)) == -1) {
+		log_error("delivery %s: the webhook's secret cannot be "
+		    "decrypted with the key file", r->id);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if ((j->headers = curl_slist_append(j->headers, fixed[i])) == NULL)
+			return -1;
+	snprintf(line, sizeof(line), "webhook-id: %s", r->event_id);
+	if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
+		return -1;
+	snprintf(line, sizeof(line), "webhook-timestamp: %lld", ts);
+	if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
+		return -1;
+	if (sigs[0] != '\0') {
+		snprintf(line, sizeof(line), "webhook-signature: %s", sigs);
+		if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+job_easy(struct job *j, const struct conf *c)
+{
+	CURL	*e;
+	int	 bad = 0;
+
+	if ((e = j->easy = curl_easy_init()) == NULL)
+		return -1;
+	bad |= curl_easy_setopt(e, CURLOPT_URL, j->url) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->delivery_timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, j) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, j) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, j) != CURLE_OK;
+	return bad ? -1 : 0;
+}
+
+struct job *
+job_new(const struct dq_job_row *r, const struct conf *c,
+    const struct crypto_keys *keys, unsigned long long claim)
+{
+	struct job	*j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return NULL;
+	memcpy(j->id, r->id, sizeof(j->id));
+	memcpy(j->event_id, r->event_id, sizeof(j->event_id));
+	memcpy(j->webhook_id, r->webhook_id, sizeof(j->webhook_id));
+	j->claim = claim;
+	j->attempts = r->attempts;
+	j->attempt_limit = r->attempt_limit;
+	j->manual = r->manual;
+	j->allow_private = c->allow_private_endpoints;
+	j->retry_after_ms = -1;
+	j->started_wall_ms = time_wall_ms();
+	time_now(j->started_rfc, j->started_db);
+	if ((j->body = malloc(r->body_len + 1)) == NULL ||
+	    (j->url = strdup(r->endpoint_url)) == NULL)
+		goto fail;
+	memcpy(j->body, r->body, r->body_len);
+	j->body[r->body_len] = '\0';
+	j->body_len = r->body_len;
+	if (job_headers(j, r, keys) == -1 || job_easy(j, c) == -1)
+		goto fail;
+	return j;
+fail:
+	job_free(j);
+	return NULL;
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->easy != NULL)
+		curl_easy_cleanup(j->easy);
+	curl_slist_free_all(j->headers);
+	free(j->body);
+	free(j->url);
+	free(j);
+}
+
+/* Milliseconds between two curl phase marks (microseconds), or -1. */
+static long long
+phase_ms(curl_off_t from, curl_off_t to)
+{
+	return to > 0 && to >= from ? (long long)(to - from) / 1000 : -1;
+}
+
+static void
+job_timings(struct job *j, struct dq_result *r)
+{
+	curl_off_t	dns = 0, conn = 0, tls = 0, first = 0, total = 0;
+
+	curl_easy_getinfo(j->easy, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(j->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(j->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	curl_easy_getinfo(j->easy, CURLINFO_TOTAL_TIME_T, &total);
+	r->dns_ms = dns > 0 ? (long long)dns / 1000 : (conn > 0 ? 0 : -1);
+	r->connect_ms = phase_ms(dns, conn);
+	r->tls_ms = phase_ms(conn, tls);
+	r->first_byte_ms = phase_ms(tls > 0 ? tls : conn, first);
+	r->duration_ms = (long long)total / 1000;
+}
+
+/* The contract's error class of a finished transfer, NULL for success. */
+static const char *
+classify(const struct job *j, CURLcode code, long status)
+{
+	if (code == CURLE_OK)
+		return status >= 200 && status < 300 ? NULL : "http_status";
+	if (j->too_large)
+		return "too_large";
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return "dns";
+	case CURLE_COULDNT_CONNECT:
+		return j->refused ? "refused_address" : "connect";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return "tls";
+	default:
+		return j->refused ? "refused_address" : "connect";
+	}
+}
+
+void
+job_result(struct job *j, CURLcode code, const struct conf *c,
+    struct dq_result *r, char next_db[32], char err[256])
+{
+	long		status = 0;
+	long long	delay;
+	unsigned	rnd;
+
+	memset(r, 0, sizeof(*r));
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	r->delivery_id = j->id;
+	r->webhook_id = j->webhook_id;
+	r->claim = j->claim;
+	r->manual = j->manual;
+	r->at_db = j->started_db;
+	r->response_code = status > 0 ? (int)status : -1;
+	r->error_class = classify(j, code, status);
+	job_timings(j, r);
+	r->excerpt = j->excerpt;
+	r->excerpt_len = j->excerpt_len;
+	r->has_excerpt = status > 0;
+	if (r->error_class == NULL) {
+		r->status = "succeeded";
+		return;
+	}
+	if (code == CURLE_OK)
+		snprintf(err, 256, "HTTP %ld", status);
+	else if (j->refused)
+		snprintf(err, 256, "the endpoint resolves to a refused address");
+	else
+		snprintf(err, 256, "%s", curl_easy_strerror(code));
+	r->error = err;
+	r->gone = status == 410;
+	if (r->gone || j->attempts + 1 >= j->attempt_limit) {
+		r->status = "failed";
+		r->delivery_failed = 1;
+		return;
+	}
+	crypto_random(&rnd, sizeof(rnd));
+	delay = retry_delay_ms(c, j->attempts + 1,
+	    (status == 429 || status == 503) ? j->retry_after_ms : -1, rnd);
+	time_db_at(time_wall_ms() + delay, next_db);
+	r->status = "pending";
+	r->next_at_db = next_db;
+}

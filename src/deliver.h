@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* deliver.h: one signed webhook POST as a libcurl easy handle. */
+#ifndef WH_DELIVER_H
+#define WH_DELIVER_H
+
+#include <curl/curl.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "sign.h"
+
+#define DELIVER_EXCERPT_MAX	1024		/* kept of a response body */
+#define DELIVER_BODY_LIMIT	(1024 * 1024)	/* read before too_large */
+
+/* A delivery in flight: what was claimed, and what the attempt saw. */
+struct job {
+	char		 id[WH_UUID_LEN + 1];
+	char		 event_id[WH_UUID_LEN + 1];
+	char		 webhook_id[WH_UUID_LEN + 1];
+	unsigned long long claim;
+	int		 attempts, attempt_limit, manual;
+	char		*body;
+	size_t		 body_len;
+	char		*url;
+	CURL		*easy;
+	struct curl_slist *headers;
+	int		 allow_private;
+	/* filled while it runs */
+	char		 excerpt[DELIVER_EXCERPT_MAX];
+	size_t		 excerpt_len;
+	size_t		 received;
+	int		 too_large;
+	int		 refused;		/* the SSRF guard said no */
+	long long	 retry_after_ms;	/* -1: none */
+	long long	 started_wall_ms;
+	char		 started_db[32];
+	char		 started_rfc[32];
+	/* the outcome, kept until the database has it */
+	struct dq_result res;
+	char		 res_err[256];
+	char		 res_next[32];
+	struct job	*next;			/* in the record queue */
+};
+
+/*
+ * Builds the job of a claimed delivery: decrypts the webhook's secrets
+ * (the current one, and the replaced one during its grace period), signs
+ * the body and prepares the easy handle with every safety option.
+ * Returns NULL when out of memory or a secret cannot be opened (logged).
+ */
+struct job	*job_new(const struct dq_job_row *, const struct conf *,
+		    const struct crypto_keys *, unsigned long long claim);
+void		 job_free(struct job *);
+
+/*
+ * Turns the finished transfer (code from curl) into r: error class,
+ * timings, excerpt, and what happens next (strings point into j and
+ * next_db, which must outlive r).
+ */
+void		 job_result(struct job *j, CURLcode code, const struct conf *,
+		    struct dq_result *r, char next_db[32], char err[256]);
+
+#endif

@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: MIT */
+/* dispatcher.c: webhook-dispatcher, which drains the delivery outbox:
+ * claims due deliveries in batches, POSTs them concurrently with
+ * libcurl's multi interface, and records every attempt. */
+#include "config.h"	/* first: it selects the GNU extensions */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "crypto.h"
+#include "db.h"
+#include "deliver.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define DB_RETRY_MS	500	/* after a database error */
+
+static volatile sig_atomic_t stop_requested;
+
+struct disp {
+	struct conf		 conf;
+	struct crypto_keys	 keys;
+	struct db		*db;
+	CURLM			*multi;
+	int			 inflight;
+	int			 notify_fd;	/* -1: none */
+	int			 metrics_fd;	/* -1: none */
+	struct job		*to_record;	/* finished, not yet recorded */
+	int			 unrecorded;
+	long long		 next_claim_ms;	/* monotonic */
+	long long		 next_record_ms;
+	unsigned long long	 sent_ok, sent_failed;
+};
+
+static void
+on_stop(int sig)
+{
+	stop_requested = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: webhook-dispatcher [-n] -c CONFIG\n");
+	exit(2);
+}
+
+/* A unix datagram socket webhookd pokes after queueing a delivery. */
+static int
+notify_open(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	if (path == NULL || *path == '\0')
+		return -1;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warn("dispatcher_notify: path too long; polling only");
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return -1;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0660) == -1) {
+		log_warn("dispatcher_notify %s: %s; polling only", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+metrics_open(const char *listen_on)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256];
+	const char	*colon;
+	int		 fd = -1, one = 1;
+
+	if (listen_on == NULL || *listen_on == '\0')
+		return -1;
+	if ((colon = strrchr(listen_on, ':')) == NULL ||
+	    (size_t)(colon - listen_on) >= sizeof(host)) {
+		log_warn("metrics_listen: expected host:port");
+		return -1;
+	}
+	memcpy(host, listen_on, (size_t)(colon - listen_on));
+	host[colon - listen_on] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+		return -1;
+	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
+	    listen(fd, 16) == -1) {
+		log_warn("metrics_listen %s: %s", listen_on, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Serves one scrape: queue depth, oldest due age, in flight, attempts. */
+static void
+metrics_serve(struct disp *d)
+{
+	char		 req[1024], body[1024], head[160];
+	long long	 depth = -1, oldest_us = 0;
+	int		 fd, n;
+
+	if ((fd = accept4(d->metrics_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	struct timeval tv = { 1, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)!read(fd, req, sizeof(req));
+	if (dq_stats(d->db, &depth, &oldest_us) != DB_OK)
+		depth = -1;
+	n = snprintf(body, sizeof(body),
+	    "# HELP webhookd_queue_depth Deliveries due now and not claimed.\n"
+	    "# TYPE webhookd_queue_depth gauge\n"
+	    "webhookd_queue_depth %lld\n"
+	    "# HELP webhookd_oldest_due_seconds How long the oldest due delivery has waited.\n"
+	    "# TYPE webhookd_oldest_due_seconds gauge\n"
+	    "webhookd_oldest_due_seconds %.3f\n"
+	    "# HELP webhookd_in_flight Deliveries being sent by this dispatcher.\n"
+	    "# TYPE webhookd_in_flight gauge\n"
+	    "webhookd_in_flight %d\n"
+	    "# HELP webhookd_unrecorded Attempts waiting for the database.\n"
+	    "# TYPE webhookd_unrecorded gauge\n"
+	    "webhookd_unrecorded %d\n"
+	    "# HELP webhookd_attempts_total Attempts made by this dispatcher.\n"
+	    "# TYPE webhookd_attempts_total counter\n"
+	    "webhookd_attempts_total{result=\"succeeded\"} %llu\n"
+	    "webhookd_attempts_total{result=\"failed\"} %llu\n"
+	    "# HELP webhookd_database_up Whether the last queue query worked.\n"
+	    "# TYPE webhookd_database_up gauge\n"
+	    "webhookd_database_up %d\n",
+	    depth < 0 ? 0 : depth, oldest_us / 1e6, d->inflight, d->unrecorded,
+	    d->sent_ok, d->sent_failed, depth >= 0);
+	snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Type: "
+	    "text/plain; version=0.0.4\r\nContent-Length: %d\r\n\r\n", n);
+	(void)!write(fd, head, strlen(head));
+	(void)!write(fd, body, (size_t)n);
+	close(fd);
+}
+
+struct claim_ctx {
+	struct disp		*d;
+	unsigned long long	 claim;
+};
+
+/* One claimed delivery: start it, or cancel it when it may not go out. */
+static int
+start_job(void *vctx, const struct dq_job_row *r)
+{
+	struct claim_ctx	*x = vctx;
+	struct disp		*d = x->d;
+	struct job		*j;
+
+	if (!r->webhook_exists || (!r->manual &&
+	    strcmp(r->webhook_status, "enabled") != 0)) {
+		log_info("delivery %s: webhook %s %s; cancelled", r->id,
+		    r->webhook_id, r->webhook_exists ? "disabled" : "deleted");
+		dq_cancel(d->db, r->id, x->claim);
+		return 0;
+	}
+	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL)
+		return 0;	/* logged; the lease brings it back */
+	if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK) {
+		job_free(j);
+		return 0;
+	}
+	d->inflight++;
+	return 0;
+}
+
+static void
+claim(struct disp *d)
+{
+	struct claim_ctx	x = { d, 0 };
+	int			room = d->conf.dispatcher_concurrency - d->inflight;
+	int			n = room < d->conf.dispatcher_batch ? room :
+				    d->conf.dispatcher_batch, got = 0;
+	long long		now = time_mono_ms();
+
+	if (n <= 0 || now < d->next_claim_ms)
+		return;
+	crypto_random(&x.claim, sizeof(x.claim));
+	x.claim &= 0x7fffffffffffffffULL;
+	switch (dq_claim(d->db, x.claim, n, d->conf.dispatcher_lease_ms * 1000,
+	    start_job, &x, &got)) {
+	case DB_OK:
+		/* A full batch: more may be due; otherwise wait to poll. */
+		d->next_claim_ms = got >= n ? now : now + d->conf.dispatcher_poll_ms;
+		break;
+	default:
+		d->next_claim_ms = now + DB_RETRY_MS;
+		break;
+	}
+}
+
+static void
+log_attempt(const struct job *j)
+{
+	const struct dq_result *r = &j->res;
+
+	log_info("delivery %s webhook %s event %s attempt %d: %s%s%s "
+	    "code %d in %lld ms -> %s%s%s", j->id, j->webhook_id, j->event_id,
+	    j->attempts + 1, r->error_class ? r->error_class : "ok",
+	    r->error ? ": " : "", r->error ? r->error : "", r->response_code,
+	    r->duration_ms, r->status, r->next_at_db ? " at " : "",
+	    r->next_at_db ? r->next_at_db : "");
+}
+
+/* Moves finished transfers to the record queue. */
+static void
+collect(struct disp *d)
+{
+	CURLMsg		*m;
+	struct job	*j;
+	int		 left;
+
+	while ((m = curl_multi_info_read(d->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		job_result(j, m->data.result, &d->conf, &j->res, j->res_next,
+		    j->res_err);
+		curl_multi_remove_handle(d->multi, j->easy);
+		d->inflight--;
+		if (j->res.error_class == NULL)
+			d->sent_ok++;
+		else
+			d->sent_failed++;
+		log_attempt(j);
+		j->next = d->to_record;
+		d->to_record = j;
+		d->unrecorded++;
+	}
+}
+
+/* Writes the queued outcomes in one transaction; keeps them on failure. */
+static void
+record(struct disp *d)
+{
+	char		 now[32];
+	struct job	*j, *next;
+	enum db_rc	 rc;
+	int		 lost;
+
+	if (d->to_record == NULL || time_mono_ms() < d->next_record_ms)
+		return;
+	time_now(NULL, now);
+	if ((rc = db_begin(d->db)) == DB_OK) {
+		for (j = d->to_record; j != NULL && rc == DB_OK; j = j->next) {
+			rc = dq_record(d->db, &j->res, d->conf.disable_after_failures,
+			    d->conf.disable_after_ms * 1000, now, &lost);
+			if (rc == DB_OK && lost)
+				log_warn("delivery %s: the claim expired before "
+				    "the attempt was recorded", j->id);
+		}
+		if (rc == DB_OK)
+			rc = db_commit(d->db);
+		else
+			db_rollback(d->db);
+	}
+	if (rc != DB_OK) {
+		log_warn("recording %d attempts failed (%s); retrying",
+		    d->unrecorded, db_error(d->db));
+		d->next_record_ms = time_mono_ms() + DB_RETRY_MS;
+		return;
+	}
+	for (j = d->to_record; j != NULL; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+	d->to_record = NULL;
+	d->unrecorded = 0;
+}
+
+static void
+drain_notify(struct disp *d)
+{
+	char	buf[64];
+
+	while (recv(d->notify_fd, buf, sizeof(buf), 0) > 0)
+		d->next_claim_ms = 0;
+}
+
+/* Waits for transfers, a wake-up, a scrape or the next claim time. */
+static void
+wait_events(struct disp *d)
+{
+	struct curl_waitfd	 extra[2];
+	unsigned		 n = 0;
+	long long		 now = time_mono_ms();
+	long long		 wait = d->next_claim_ms > now ?
+				    d->next_claim_ms - now : 0;
+	int			 got;
+
+	if (d->inflight >= d->conf.dispatcher_concurrency || stop_requested)
+		wait = 1000;
+	if (d->to_record != NULL && wait > DB_RETRY_MS)
+		wait = DB_RETRY_MS;
+	if (d->notify_fd != -1)
+		extra[n++] = (struct curl_waitfd){ d->notify_fd, CURL_WAIT_POLLIN, 0 };
+	if (d->metrics_fd != -1)
+		extra[n++] = (struct curl_waitfd){ d->metrics_fd, CURL_WAIT_POLLIN, 0 };
+	curl_multi_poll(d->multi, extra, n, (int)wait, &got);
+	for (unsigned i = 0; i < n; i++) {
+		if (!(extra[i].revents & CURL_WAIT_POLLIN))
+			continue;
+		if (extra[i].fd == d->notify_fd)
+			drain_notify(d);
+		else
+			metrics_serve(d);
+	}
+}
+
+static int
+run(struct disp *d)
+{
+	int	running;
+
+	log_info("dispatching: concurrency %d, batch %d, %d retries",
+	    d->conf.dispatcher_concurrency, d->conf.dispatcher_batch,
+	    d->conf.retry_n);
+	while (!stop_requested || d->inflight > 0 || d->to_record != NULL) {
+		if (!stop_requested)
+			claim(d);
+		curl_multi_perform(d->multi, &running);
+		collect(d);
+		record(d);
+		if (stop_requested && d->inflight == 0 && d->to_record != NULL &&
+		    time_mono_ms() < d->next_record_ms) {
+			/* Stopping with the database away: the leases bring
+			 * these deliveries back; do not wait forever. */
+			log_warn("stopping with %d attempts unrecorded",
+			    d->unrecorded);
+			break;
+		}
+		wait_events(d);
+	}
+	log_info("stopped");
+	return 0;
+}
+
+static int
+setup(struct disp *d, const char *cfg)
+{
+	char			err[512];
+	struct sigaction	sa;
+
+	conf_defaults(&d->conf);
+	if (conf_load(&d->conf, cfg, err, sizeof(err)) == -1 ||
+	    (d->conf.key_file == NULL && snprintf(err, sizeof(err),
+	    "%s: key_file: missing", cfg) > 0) ||
+	    crypto_keys_load(&d->keys, d->conf.key_file, err, sizeof(err)) == -1) {
+		fprintf(stderr, "webhook-dispatcher: %s\n", err);
+		return -1;
+	}
+	log_set_level(d->conf.log_level);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d->db = db_new(&d->conf)) == NULL ||
+	    (d->multi = curl_multi_init()) == NULL)
+		return -1;
+	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    (long)d->conf.dispatcher_concurrency);
+	d->notify_fd = notify_open(d->conf.dispatcher_notify);
+	d->metrics_fd = metrics_open(d->conf.metrics_listen);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct disp	 d;
+	const char	*cfg = NULL;
+	int		 ch, check = 0, rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.notify_fd = d.metrics_fd = -1;
+	while ((ch = getopt(argc, argv, "c:nV")) != -1) {
+		switch (ch) {
+		case 'c': cfg = optarg; break;
+		case 'n': check = 1; break;
+		case 'V': printf("webhook-dispatcher %s\n", PACKAGE_VERSION); return 0;
+		default: usage();
+		}
+	}
+	if (cfg == NULL || optind != argc)
+		usage();
+	log_set_ident("webhook-dispatcher");
+	if (crypto_init() == -1 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "webhook-dispatcher: library initialisation failed\n");
+		return 1;
+	}
+	if (setup(&d, cfg) == 0) {
+		if (check) {
+			printf("webhook-dispatcher: %s: configuration OK\n", cfg);
+			rc = 0;
+		} else
+			rc = run(&d);
+	}
+	if (d.notify_fd != -1) {
+		close(d.notify_fd);
+		unlink(d.conf.dispatcher_notify);
+	}
+	if (d.metrics_fd != -1)
+		close(d.metrics_fd);
+	for (struct job *j = d.to_record, *n; j != NULL; j = n) {
+		n = j->next;
+		job_free(j);
+	}
+	if (d.multi != NULL)
+		curl_multi_cleanup(d.multi);
+	db_free(d.db);
+	crypto_keys_free(&d.keys);
+	conf_free(&d.conf);
+	curl_global_cleanup();
+	return rc;
+}
