@@ -142,3 +142,56 @@ db_migrate(struct db *db, const char *dir, int *applied)
 	free(list);
 	return rc;
 }
+
+struct adm_ctx {
+	struct delivery_row	*row;
+	char			 num[3][24];
+	char			 webhook_id[WH_UUID_LEN + 1];
+	dq_admin_fn		 fn;
+	void			*ctx;
+};
+
+static int
+adm_row(void *vctx, const struct db_col *c, int n)
+{
+	struct adm_ctx		*x = vctx;
+	struct delivery_row	*r = x->row;
+
+	r->attempts = strtoll(c[4].buf, NULL, 10);
+	r->response_code = c[5].is_null ? -1 : atoi(c[5].buf);
+	r->duration_ms = c[7].is_null ? -1 : strtoll(c[7].buf, NULL, 10);
+	return x->fn(x->ctx, r, x->webhook_id);
+}
+
+enum db_rc
+db_admin_delivery_list(struct db *db, const char *webhook_id,
+    const char *status, long long limit, dq_admin_fn fn, void *ctx)
+{
+	struct delivery_row	 row;
+	struct adm_ctx		 x;
+	struct db_arg		 a[] = { ARG_STRN(webhook_id),
+	    ARG_STRN(webhook_id), ARG_STRN(status), ARG_STRN(status),
+	    ARG_INT(limit) };
+
+	memset(&x, 0, sizeof(x));
+	x.row = &row;
+	x.fn = fn;
+	x.ctx = ctx;
+	struct db_col cols[13] = { COL(row.id), COL(row.event_id),
+	    COL(row.event_type), COL(row.status), COL(x.num[0]), COL(x.num[1]),
+	    COL(row.error), COL(x.num[2]), COL(row.created_at),
+	    COL(row.last_attempt_at), COL(row.next_attempt_at), COL(row.cursor),
+	    COL(x.webhook_id) };
+	return db_exec(db, ST_ADM_DELIVERY_LIST, a, cols, 13, adm_row, &x, NULL);
+}
+
+enum db_rc
+db_admin_delivery_retry(struct db *db, const char *id)
+{
+	struct db_arg		a[] = { ARG_STR(id) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_ADM_DELIVERY_RETRY, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}

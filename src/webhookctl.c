@@ -10,8 +10,10 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "events.h"
 #include "wh_limits.h"
 #include "log.h"
+#include "valid.h"
 
 struct cli {
 	struct conf	 conf;
@@ -32,6 +34,9 @@ usage(void)
 	    "  template add NAME DISPLAY_NAME [--description TEXT]\n"
 	    "  template list\n"
 	    "  template disable NAME\n"
+	    "  emit TEMPLATE USER JSON [--idempotency-key KEY]\n"
+	    "  deliveries list [--webhook ID] [--status STATUS] [--limit N]\n"
+	    "  deliveries retry DELIVERY_ID\n"
 	    "  key generate FILE            (no -c needed)\n");
 	exit(2);
 }
@@ -216,6 +221,85 @@ cmd_template(struct cli *c)
 	return 2;
 }
 
+/* emit: what POST /webhooks/v1/events/ does, from the shell, as the
+ * user itself (operators reporting by hand). */
+static int
+cmd_emit(struct cli *c)
+{
+	struct template_row	 tpl;
+	struct event_result	 r;
+	json_object		*data;
+	const char		*key;
+	char			 id[WH_UUID_LEN + 1], type[WH_MAX_TEMPLATE_NAME + 16];
+	uint64_t		 uid;
+	enum db_rc		 rc;
+
+	if (c->argc < 4)
+		usage();
+	key = opt_value(c, 4, "--idempotency-key", NULL);
+	if ((data = json_tokener_parse(c->argv[3])) == NULL ||
+	    !json_object_is_type(data, json_type_object)) {
+		json_object_put(data);
+		fprintf(stderr, "webhookctl: JSON must be an object\n");
+		return 1;
+	}
+	rc = valid_uuid(c->argv[1], strlen(c->argv[1]), id) == NULL ?
+	    db_template_get(c->db, id, &tpl) :
+	    db_template_get_by_name(c->db, c->argv[1], &tpl);
+	if (rc == DB_OK)
+		rc = db_user_id(c->db, c->argv[2], &uid);
+	if (rc != DB_OK) {
+		json_object_put(data);
+		return fail(c, "template or user", rc);
+	}
+	snprintf(type, sizeof(type), "%s.completed", tpl.name);
+	rc = events_ingest(c->db, &(struct event_spec){ .source_user_id = uid,
+	    .idempotency_key = key, .user_id = uid, .tpl = &tpl, .type = type,
+	    .data = data, .attempt_limit = conf_attempt_limit(&c->conf) }, &r);
+	json_object_put(data);
+	if (rc != DB_OK)
+		return fail(c, "emit", rc);
+	events_notify(c->conf.dispatcher_notify);
+	printf("%s %d\n", r.id, r.deliveries);
+	return 0;
+}
+
+static int
+print_delivery(void *ctx, const struct delivery_row *d, const char *wid)
+{
+	printf("%s\t%s\t%s\t%-9s\t%lld\t%d\t%s\t%s\n", d->id, wid, d->created_at,
+	    d->status, d->attempts, d->response_code,
+	    d->next_attempt_at[0] ? d->next_attempt_at : "-",
+	    d->error[0] ? d->error : "-");
+	return 0;
+}
+
+static int
+cmd_deliveries(struct cli *c)
+{
+	const char	*limit;
+	enum db_rc	 rc;
+
+	if (c->argc >= 2 && strcmp(c->argv[1], "list") == 0) {
+		limit = opt_value(c, 2, "--limit", NULL);
+		printf("id\twebhook\tcreated_at\tstatus\tattempts\tcode\t"
+		    "next_attempt_at\terror\n");
+		rc = db_admin_delivery_list(c->db, opt_value(c, 2, "--webhook",
+		    NULL), opt_value(c, 2, "--status", NULL),
+		    limit ? atoll(limit) : 50, print_delivery, NULL);
+		return rc == DB_OK ? 0 : fail(c, "deliveries", rc);
+	}
+	if (c->argc == 3 && strcmp(c->argv[1], "retry") == 0) {
+		if ((rc = db_admin_delivery_retry(c->db, c->argv[2])) != DB_OK)
+			return fail(c, c->argv[2], rc);
+		events_notify(c->conf.dispatcher_notify);
+		fprintf(stderr, "delivery %s queued\n", c->argv[2]);
+		return 0;
+	}
+	usage();
+	return 2;
+}
+
 static int
 cmd_key(int argc, char **argv)
 {
@@ -239,6 +323,8 @@ static const struct {
 	{ "user", cmd_user },
 	{ "token", cmd_token },
 	{ "template", cmd_template },
+	{ "emit", cmd_emit },
+	{ "deliveries", cmd_deliveries },
 };
 
 static int
