@@ -42,6 +42,8 @@ static const struct conf_key keys[] = {
 	K(allow_private_endpoints, CT_BOOL, 0, 0),
 	K(token_cache_ttl, CT_INT, 0, 3600),
 	K(secret_rotation_grace, CT_INT, 0, 30 * 86400),
+	K(cors_origins, CT_STR, 0, 0),
+	K(cors_max_age, CT_INT, 0, 86400),
 	{ "retry_schedule", CT_SCHEDULE, offsetof(struct conf, retry_ms), 0, 0 },
 	K(retry_jitter, CT_INT, 0, 100),
 	K(dispatcher_concurrency, CT_INT, 1, 10000),
@@ -122,6 +124,7 @@ conf_defaults(struct conf *c)
 	c->max_page_size = WH_MAX_PAGE_SIZE;
 	c->token_cache_ttl = 5;
 	c->secret_rotation_grace = 86400;
+	c->cors_max_age = 600;
 	conf_set_schedule(c, "5s,5m,30m,2h,5h,10h,10h");
 	c->retry_jitter = 20;
 	c->dispatcher_concurrency = 64;
@@ -348,4 +351,24 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", tmp);
 	}
 	return rc;
+}
+
+int
+conf_cors_allowed(const struct conf *c, const char *origin)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (origin == NULL || c->cors_origins == NULL || *origin == '\0')
+		return 0;
+	n = strlen(origin);
+	for (p = c->cors_origins; *p != '\0'; ) {
+		size_t len;
+		p += strspn(p, " ,\t");
+		len = strcspn(p, " ,\t");
+		if (len == n && memcmp(p, origin, n) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
 }

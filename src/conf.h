@@ -30,6 +30,8 @@ struct conf {
 	int		 allow_private_endpoints;
 	int		 token_cache_ttl;	/* seconds; 0 disables */
 	int		 secret_rotation_grace;	/* seconds an old secret signs */
+	char		*cors_origins;		/* allowed Origins, space or comma separated */
+	int		 cors_max_age;		/* seconds a preflight may be cached */
 	/* Deliveries (webhook-dispatcher; webhookd counts the attempts). */
 	long long	 retry_ms[CONF_MAX_RETRIES];	/* delays after attempt 1.. */
 	int		 retry_n;
@@ -46,6 +48,9 @@ struct conf {
 	long long	 disable_after_ms;	/* ... failing for at least this */
 	enum log_level	 log_level;
 };
+
+/* Is origin (exactly, as the browser sends it) in cors_origins? */
+int	conf_cors_allowed(const struct conf *c, const char *origin);
 
 /* The number of attempts a delivery gets: the first and one per step. */
 #define conf_attempt_limit(c)	(1 + (c)->retry_n)

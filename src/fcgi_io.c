@@ -88,6 +88,9 @@ fcgi_read_request(FCGX_Request *r, struct req *q, struct buf *body)
 	if (q->scheme == NULL)
 		q->scheme = FCGX_GetParam("HTTPS", r->envp) != NULL ? "https" : "http";
 	q->request_id = FCGX_GetParam("REQUEST_ID", r->envp);
+	q->origin = FCGX_GetParam("HTTP_ORIGIN", r->envp);
+	q->acr_method = FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD",
+	    r->envp);
 	return read_body(r, q, body);
 }
 

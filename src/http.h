@@ -36,12 +36,14 @@ struct req {
 	const char		*host;
 	const char		*scheme;	/* "http" or "https" */
 	const char		*request_id;
+	const char		*origin;	/* Origin header, CORS */
+	const char		*acr_method;	/* Access-Control-Request-Method */
 	const char		*body;		/* NULL unless read */
 	size_t			 body_len;
 	int			 body_too_large; /* over WH_MAX_EVENT_BODY */
 };
 
-#define RESP_MAX_HEADERS 4
+#define RESP_MAX_HEADERS 10
 
 /* A response; status 0 means "not answered yet". */
 struct resp {

@@ -77,7 +77,8 @@ router_match(const char *path, size_t len, enum http_method m,
 		memset(&cand, 0, sizeof(cand));
 		if (!fits(routes[i].pattern, path, len, &cand))
 			continue;
-		out->allowed |= routes[i].method;
+		/* OPTIONS is answered for every route (CORS preflights). */
+		out->allowed |= routes[i].method | HTTP_OPTIONS;
 		if (routes[i].method == HTTP_GET)
 			out->allowed |= HTTP_HEAD;
 		if (routes[i].method == want && out->route == NULL) {

@@ -9,6 +9,8 @@
 #include "service.h"
 #include "valid.h"
 
+static void	service_route(struct svc *, const struct req *, struct resp *);
+
 void
 ctx_db_error(struct ctx *c, enum db_rc rc)
 {
@@ -231,8 +233,50 @@ check_body(struct ctx *c, const struct route *r)
 	return 0;
 }
 
+/*
+ * CORS for browser callers on the allow-list: every answer (errors too)
+ * names the origin so the page can read it; other origins get nothing.
+ */
+static void
+cors_headers(struct svc *svc, const struct req *req, struct resp *resp)
+{
+	resp_header(resp, "Vary", "Origin");
+	if (!conf_cors_allowed(svc->conf, req->origin))
+		return;
+	resp_header(resp, "Access-Control-Allow-Origin", req->origin);
+	resp_header(resp, "Access-Control-Expose-Headers",
+	    "Location, X-Request-Id, WWW-Authenticate");
+}
+
+/* A preflight (OPTIONS) of a known route: 204 with what may be sent. */
+static void
+preflight(struct svc *svc, const struct req *req, struct resp *resp,
+    unsigned allowed)
+{
+	char	list[96], age[16];
+
+	resp_allow_list(allowed, list, sizeof(list));
+	resp->status = 204;
+	resp_header(resp, "Allow", list);
+	if (!conf_cors_allowed(svc->conf, req->origin))
+		return;
+	snprintf(age, sizeof(age), "%d", svc->conf->cors_max_age);
+	resp_header(resp, "Access-Control-Allow-Methods", list);
+	resp_header(resp, "Access-Control-Allow-Headers",
+	    "Authorization, Content-Type");
+	resp_header(resp, "Access-Control-Max-Age", age);
+}
+
 void
 service_handle(struct svc *svc, const struct req *req, struct resp *resp)
+{
+	service_route(svc, req, resp);
+	if (svc->conf->cors_origins != NULL)
+		cors_headers(svc, req, resp);
+}
+
+void
+service_route(struct svc *svc, const struct req *req, struct resp *resp)
 {
 	struct route_match	m;
 	struct ctx		c;
@@ -245,6 +289,10 @@ service_handle(struct svc *svc, const struct req *req, struct resp *resp)
 	router_match(req->path, req->path_len, req->method, &m);
 	if (m.allowed == 0) {
 		resp_error(resp, WH_E_NOT_FOUND, NULL, NULL);
+		return;
+	}
+	if (m.route == NULL && req->method == HTTP_OPTIONS) {
+		preflight(svc, req, resp, m.allowed);
 		return;
 	}
 	if (m.route == NULL) {
