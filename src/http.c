@@ -77,13 +77,20 @@ resp_error(struct resp *r, enum wh_err e, const char *detail,
     json_object *errors)
 {
 	json_object	*o = json_object_new_object();
+	int		 bad;
 
-	if (o == NULL ||
+	bad = o == NULL ||
 	    json_object_object_add(o, "detail", json_object_new_string(
 	    detail ? detail : err_detail(e))) != 0 ||
 	    json_object_object_add(o, "code",
-	    json_object_new_string(err_code(e))) != 0 ||
-	    (errors != NULL && json_object_object_add(o, "errors", errors) != 0)) {
+	    json_object_new_string(err_code(e))) != 0;
+	if (errors != NULL) {
+		if (bad || json_object_object_add(o, "errors", errors) != 0) {
+			json_object_put(errors);	/* not taken by o */
+			bad = 1;
+		}
+	}
+	if (bad) {
 		json_object_put(o);
 		r->status = 503;
 		buf_reset(&r->body);
