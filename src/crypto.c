@@ -230,7 +230,8 @@ crypto_key_generate(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	gcry_randomize(key, sizeof(key), GCRY_VERY_STRONG_RANDOM);
+	/* The system RNG (crypto_init) serves every level from getrandom(). */
+	gcry_randomize(key, sizeof(key), GCRY_STRONG_RANDOM);
 	crypto_hex(key, sizeof(key), hex);
 	hex[2 * WH_KEY_BYTES] = '\n';
 	w = write(fd, hex, 2 * WH_KEY_BYTES + 1);

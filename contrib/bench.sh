@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# bench.sh: throughput and latency of webhookd behind nginx, against two
+# references measured on the same machine in the same run:
+#
+#   static    nginx answering a fixed JSON body itself (nginx's ceiling)
+#   ceiling   nginx -> contrib/bench/fcgi_ref: a bare libfcgi prefork
+#             responder (4 workers) doing one MariaDB primary-key lookup
+#             through a prepared statement (the FastCGI + DB transport ceiling)
+#   list      GET /webhooks/v1/webhook/ (a user with 20 webhooks, one page)
+#   one       GET /webhooks/v1/webhook/{id}/
+#   create    POST /webhooks/v1/webhook/, every request a new (user, template)
+#             pair, so no 409 (non-2xx answers are counted and reported)
+#
+# Each with `wrk -t1 -c64 -d10s --latency` (BENCH_THREADS, BENCH_CONNECTIONS,
+# BENCH_DURATION change that).  Builds with -O2 in build/bench, keeps its
+# state in build/bench-state (fresh each run) and stops everything it started
+# at the end.  wrk runs on the same cores as nginx, webhookd and MariaDB, so
+# the absolute numbers are a floor; the ratios to the ceiling are the point.
+#
+# webhookd runs with log_level=warn and nginx without access log and without
+# its rate limit (the limit would throttle wrk's single token).
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$ROOT" || exit 1
+# shellcheck source=contrib/lib-stack.sh
+source "$ROOT/contrib/lib-stack.sh"
+
+STATE=$ROOT/build/bench-state
+B=$ROOT/build/bench
+LUA=$ROOT/contrib/bench
+THREADS=${BENCH_THREADS:-1}
+CONNS=${BENCH_CONNECTIONS:-64}
+DUR=${BENCH_DURATION:-10}
+DUR=${DUR%s}
+WORKERS=${BENCH_WORKERS:-4}
+EXTRA_TEMPLATES=${BENCH_TEMPLATES:-200}
+
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+say() { printf '==> %s\n' "$*"; }
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+	stack_kill_pidfile "$STATE/run/fcgi_ref.pid" fcgi_ref 10 2>/dev/null
+	stack_stop_all "$STATE" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'echo interrupted; exit 130' INT TERM
+
+[[ $DUR =~ ^[0-9]+$ && $CONNS =~ ^[0-9]+$ && $THREADS =~ ^[0-9]+$ ]] ||
+	die "BENCH_DURATION, BENCH_CONNECTIONS and BENCH_THREADS must be integers"
+
+# --- packages and builds ---------------------------------------------------
+say "packages"
+stack_deps || die "missing packages"
+command -v wrk >/dev/null || die "wrk is not installed"
+
+say "building webhookd (-O2) in build/bench"
+if [[ -f $ROOT/config.status ]]; then
+	die "the source tree is configured in place (quickstart.sh?); run 'make distclean' at the top first"
+fi
+mkdir -p "$B" "$STATE"
+stack_build "$ROOT" "$B" "CFLAGS=-O2 -g" >"$B/bench-build.log" 2>&1 || {
+	tail -n 30 "$B/bench-build.log" >&2
+	die "build failed; see $B/bench-build.log"
+}
+CTL=$B/src/webhookctl
+
+say "building contrib/bench/fcgi_ref"
+# shellcheck disable=SC2046  # pkg-config output is a list of flags
+${CC:-cc} -O2 -Wall -Wextra -o "$B/fcgi_ref" "$LUA/fcgi_ref.c" \
+	$(pkg-config --cflags --libs fcgi libmariadb 2>/dev/null || echo "-I/usr/include/mariadb -lfcgi -lmariadb") ||
+	die "cannot build fcgi_ref"
+
+# --- the stack ---------------------------------------------------------------
+say "starting MariaDB, webhookd ($WORKERS workers), fcgi_ref and nginx in $STATE"
+stack_stop_all "$STATE"
+stack_kill_pidfile "$STATE/run/fcgi_ref.pid" fcgi_ref 10
+rm -rf "$STATE"
+mkdir -p "$STATE"
+STATE=$(stack_abspath "$STATE")
+{ stack_db_start "$STATE" && stack_db_bootstrap "$STATE"; } || die "MariaDB"
+stack_write_conf "$STATE" "$CTL" workers="$WORKERS" log_level=warn \
+	allow_private_endpoints=false 2>/dev/null || die "config"
+stack_migrate "$STATE" "$CTL" "$ROOT/sql" >/dev/null 2>&1 || die "migrations"
+stack_webhookd_start "$STATE" "$B/src/webhookd" || die "webhookd"
+CONF=$STATE/webhookd.conf
+
+REF_SOCK=$STATE/run/fcgi_ref.sock
+REF_DB_SOCKET=$STATE/run/mysqld.sock REF_DB_USER=webhookd REF_DB_NAME=webhookd \
+	REF_DB_PASSWORD=$(cat "$STATE/db.password") \
+	REF_ID=488f4644-057d-41e7-9a74-72c040602647 \
+	"$B/fcgi_ref" "$REF_SOCK" "$WORKERS" </dev/null 2>>"$STATE/log/fcgi_ref.log" &
+echo $! >"$STATE/run/fcgi_ref.pid"
+stack_wait_for 10 "$(cat "$STATE/run/fcgi_ref.pid")" test -S "$REF_SOCK" || die "fcgi_ref did not start"
+
+PORT=$(stack_free_port 18480) || die "no free port"
+PORT2=$(stack_free_port $((PORT + 1))) || die "no free port"
+cat >"$STATE/bench-server.conf" <<EOF
+# bench-only server: the two references
+server {
+    listen 127.0.0.1:$PORT2 backlog=4096;
+    server_name _;
+    server_tokens off;
+    access_log off;
+    location = /bench/static {
+        default_type application/json;
+        return 200 '{"id":"488f4644-057d-41e7-9a74-72c040602647","name":"assignment_evaluation_student_answer_sheet_extraction"}';
+    }
+    location = /bench/ref {
+        include fastcgi_params;
+        fastcgi_pass unix:$REF_SOCK;
+    }
+    location / {
+        return 404;
+    }
+}
+EOF
+STACK_NGINX_NO_LIMIT=1 STACK_NGINX_ACCESS_LOG=off \
+	stack_nginx_start "$STATE" main "127.0.0.1:$PORT" "$STATE/run/webhookd.sock" "$ROOT" \
+	"$STATE/bench-server.conf" || die "nginx"
+
+API=http://127.0.0.1:$PORT/webhooks/v1
+REF=http://127.0.0.1:$PORT2
+
+for u in "$REF/bench/static" "$REF/bench/ref" "$API/health/"; do
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$u")
+	[[ $code == 200 ]] || die "$u answered $code"
+done
+
+# --- seed data -------------------------------------------------------------
+ctl() { "$CTL" -c "$CONF" "$@"; }
+
+say "seeding $EXTRA_TEMPLATES extra templates"
+for ((i = 1; i <= EXTRA_TEMPLATES; i++)); do
+	n=$(printf '%04d' "$i")
+	ctl template add "bench_template_$n" "Bench template $n" >/dev/null 2>>"$STATE/log/seed.log" ||
+		die "template add failed; see $STATE/log/seed.log"
+done
+
+ctl user add bench_list >/dev/null 2>>"$STATE/log/seed.log" || die "user add"
+LIST_TOKEN=$(ctl token create bench_list 2>>"$STATE/log/seed.log") || die "token create"
+
+# All active template ids, through the API.
+python3 - "$API" "$LIST_TOKEN" >"$STATE/templates.txt" <<'EOF' || die "could not list the templates"
+import json, sys, urllib.request
+api, token = sys.argv[1], sys.argv[2]
+url = api + "/templates/?page_size=100"
+while url:
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        page = json.load(r)
+    for t in page["results"]:
+        print(t["id"])
+    url = page["next"]
+EOF
+NTEMPLATES=$(grep -c . "$STATE/templates.txt")
+[[ $NTEMPLATES -ge 20 ]] || die "only $NTEMPLATES templates"
+
+say "seeding 20 webhooks for the list user through POST"
+ONE_ID=''
+while read -r tid; do
+	out=$(curl -s -w '\n%{http_code}' --max-time 10 -X POST "$API/webhook/" \
+		-H "Authorization: Bearer $LIST_TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"api_template\":\"$tid\",\"endpoint_url\":\"https://example.com/hook/$tid\",\"secret_hash\":\"s3cret\"}")
+	[[ ${out##*$'\n'} == 201 ]] || die "seed POST answered: $out"
+	[[ -n $ONE_ID ]] || ONE_ID=$(printf '%s' "${out%$'\n'*}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+done < <(head -n 20 "$STATE/templates.txt")
+
+# --- runs --------------------------------------------------------------------
+declare -A RPS P50 P99 ERR NOTE
+ORDER=()
+
+# bench NAME URL SCRIPT [ENV=VALUE...]: a warm-up (not for POST), then the
+# measured wrk run; fills RPS/P50/P99/ERR from the BENCH line.
+bench() {
+	local name=$1 url=$2 script=$3 line log=$STATE/log/wrk-$1.log
+	shift 3
+	ORDER+=("$name")
+	if [[ $script != post.lua ]]; then
+		env "$@" BENCH_LUA_DIR="$LUA" wrk -t1 -c8 -d1s -s "$LUA/$script" "$url" >/dev/null 2>&1
+	fi
+	say "wrk -t$THREADS -c$CONNS -d${DUR}s --latency: $name ($url)"
+	env "$@" BENCH_LUA_DIR="$LUA" BENCH_THREADS="$THREADS" \
+		wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency -s "$LUA/$script" "$url" >"$log" 2>&1
+	sed -n '/Latency Distribution/,/Requests\/sec/p' "$log" | sed 's/^/    /'
+	line=$(grep '^BENCH ' "$log" | tail -n1)
+	if [[ -z $line ]]; then
+		RPS[$name]=0 P50[$name]=- P99[$name]=- ERR[$name]=-
+		NOTE[$name]="wrk failed, see $log"
+		tail -n 5 "$log" | sed 's/^/    /'
+		return
+	fi
+	local k v connect=0 read=0 write=0 timeout=0 non2xx=0 wrapped=0
+	for kv in ${line#BENCH }; do
+		k=${kv%%=*} v=${kv#*=}
+		case $k in
+		rps) RPS[$name]=$v ;;
+		p50_ms) P50[$name]=$v ;;
+		p99_ms) P99[$name]=$v ;;
+		non2xx) non2xx=$v ;;
+		connect) connect=$v ;;
+		read) read=$v ;;
+		write) write=$v ;;
+		timeout) timeout=$v ;;
+		wrapped) wrapped=$v ;;
+		esac
+	done
+	ERR[$name]=$((non2xx + connect + read + write + timeout))
+	NOTE[$name]=''
+	[[ $non2xx -gt 0 ]] && NOTE[$name]+="non-2xx $non2xx; "
+	[[ $((connect + read + write + timeout)) -gt 0 ]] &&
+		NOTE[$name]+="socket errors c$connect r$read w$write t$timeout; "
+	[[ $wrapped -gt 0 ]] && NOTE[$name]+="pairs ran out: $wrapped requests reused a pair (409); "
+	return 0
+}
+
+bench static "$REF/bench/static" get.lua
+bench ceiling "$REF/bench/ref" get.lua
+bench list "$API/webhook/" get.lua BENCH_TOKEN="$LIST_TOKEN"
+bench one "$API/webhook/$ONE_ID/" get.lua BENCH_TOKEN="$LIST_TOKEN"
+
+# Enough users that (users x templates) outlasts the POST run: size it from
+# the GET-one rate (creating is slower than reading), at least 50.
+need=$(awk -v r="${RPS[one]}" -v d="$DUR" -v t="$NTEMPLATES" \
+	'BEGIN { n = int(r * d * 1.3 / t) + 1; if (n < 50) n = 50; if (n > 2000) n = 2000; print n }')
+say "seeding $need users with tokens for the POST run ($need x $NTEMPLATES pairs)"
+: >"$STATE/tokens.txt"
+for ((i = 1; i <= need; i++)); do
+	u=$(printf 'bench_user_%04d' "$i")
+	{ ctl user add "$u" >/dev/null 2>>"$STATE/log/seed.log" &&
+		ctl token create "$u" >>"$STATE/tokens.txt" 2>>"$STATE/log/seed.log"; } ||
+		die "seeding user $u failed; see $STATE/log/seed.log"
+done
+bench create "$API/webhook/" post.lua BENCH_TOKENS="$STATE/tokens.txt" \
+	BENCH_TEMPLATES="$STATE/templates.txt"
+
+# --- the table ---------------------------------------------------------------
+ceiling=${RPS[ceiling]:-0}
+printf '\nwebhookd bench: %s, %d CPU(s), wrk -t%s -c%s -d%ss, webhookd %s workers, fcgi_ref %s workers\n' \
+	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$THREADS" "$CONNS" "$DUR" "$WORKERS" "$WORKERS"
+printf '%-9s %-38s %10s %9s %9s %7s %9s\n' target what 'req/s' 'p50 ms' 'p99 ms' errors 'ceiling'
+declare -A WHAT=(
+	[static]='nginx return 200 (no upstream)'
+	[ceiling]='nginx -> fcgi_ref, 1 DB PK lookup'
+	[list]='GET list, 20 webhooks'
+	[one]='GET one webhook'
+	[create]='POST create (new user/template pair)')
+for name in "${ORDER[@]}"; do
+	ratio=$(awk -v a="${RPS[$name]}" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%.2fx", a / c; else print "-" }')
+	printf '%-9s %-38s %10.0f %9s %9s %7s %9s\n' "$name" "${WHAT[$name]}" "${RPS[$name]}" \
+		"${P50[$name]}" "${P99[$name]}" "${ERR[$name]}" "$ratio"
+done
+for name in "${ORDER[@]}"; do
+	[[ -n ${NOTE[$name]} ]] && printf '  %s: %s\n' "$name" "${NOTE[$name]%; }"
+done
+printf 'wrk output: %s/log/wrk-*.log\n' "$STATE"
+exit 0
