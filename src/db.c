@@ -234,6 +234,13 @@ fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
 			cols[i].is_null = isnull[i];
 			cols[i].len = isnull[i] ? 0 : len[i];
 			cols[i].buf[cols[i].len] = '\0';
+			if (cols[i].rfc3339 && cols[i].len == 26 &&
+			    cols[i].cap > 27) {
+				cols[i].buf[10] = 'T';
+				cols[i].buf[26] = 'Z';
+				cols[i].buf[27] = '\0';
+				cols[i].len = 27;
+			}
 		}
 		if (cb != NULL && cb(ctx, cols, ncols) != 0)
 			rc = DB_ERR;

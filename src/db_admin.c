@@ -179,8 +179,8 @@ db_admin_delivery_list(struct db *db, const char *webhook_id,
 	x.ctx = ctx;
 	struct db_col cols[13] = { COL(row.id), COL(row.event_id),
 	    COL(row.event_type), COL(row.status), COL(x.num[0]), COL(x.num[1]),
-	    COL(row.error), COL(x.num[2]), COL(row.created_at),
-	    COL(row.last_attempt_at), COL(row.next_attempt_at), COL(row.cursor),
+	    COL(row.error), COL(x.num[2]), TCOL(row.created_at),
+	    TCOL(row.last_attempt_at), TCOL(row.next_attempt_at), COL(row.cursor),
 	    COL(x.webhook_id) };
 	return db_exec(db, ST_ADM_DELIVERY_LIST, a, cols, 13, adm_row, &x, NULL);
 }

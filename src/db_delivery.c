@@ -96,8 +96,8 @@ cols_for_delivery(struct db_col *c, struct dl_ctx *x)
 	struct db_col v[12] = {
 		COL(r->id), COL(r->event_id), COL(r->event_type), COL(r->status),
 		COL(x->num[0]), COL(x->num[1]), COL(r->error), COL(x->num[2]),
-		COL(r->created_at), COL(r->last_attempt_at),
-		COL(r->next_attempt_at), COL(r->cursor),
+		TCOL(r->created_at), TCOL(r->last_attempt_at),
+		TCOL(r->next_attempt_at), COL(r->cursor),
 	};
 
 	memcpy(c, v, sizeof(v));
@@ -208,7 +208,7 @@ db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
 		return DB_ERR;
 	x->fn = fn;
 	x->ctx = ctx;
-	struct db_col cols[10] = { COL(x->row.at), COL(x->num[0]),
+	struct db_col cols[10] = { TCOL(x->row.at), COL(x->num[0]),
 	    COL(x->row.error_class), COL(x->row.error), COL(x->num[1]),
 	    COL(x->num[2]), COL(x->num[3]), COL(x->num[4]), COL(x->num[5]),
 	    COL(x->row.excerpt) };

@@ -105,7 +105,7 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	x.fn = fn;
 	x.ctx = ctx;
 	struct db_col cols[15] = { COL(r->id), COL(r->event_id),
-	    COL(r->webhook_id), COL(r->event_type), { x.body, DQ_BODY_MAX, 0, 0 },
+	    COL(r->webhook_id), COL(r->event_type), { x.body, DQ_BODY_MAX, 0, 0, 0 },
 	    COL(x.num[0]), COL(x.num[1]), COL(x.num[2]), COL(x.num[3]),
 	    COL(r->endpoint_url), COL(r->webhook_status),
 	    BCOL(r->secret), COL(r->secret_key_id), BCOL(r->prev_secret),

@@ -2,7 +2,9 @@
 /* db_stmts.c: every SQL statement of the programs, prepared once per connection. */
 #include "db_stmts.h"
 
-#define TS(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+/* Times are fetched raw and written as RFC 3339 by the client (TCOL):
+ * cheaper for the server than DATE_FORMAT. */
+#define TS(col)	col
 #define WH_COLS \
 	"w.id, t.id, t.name, t.display_name, t.description, w.endpoint_url, " \
 	"w.status, w.secret_ct IS NOT NULL, w.disabled_reason, " \

@@ -79,6 +79,7 @@ struct db_col {
 	size_t	 cap;
 	size_t	 len;
 	int	 is_null;
+	int	 rfc3339;	/* a DATETIME(6): rewrite as ...T...Z */
 };
 
 typedef int (*db_row_cb)(void *ctx, const struct db_col *cols, int ncols);
@@ -105,7 +106,8 @@ enum db_rc	db_exec_script(struct db *, const char *sql);
 #define ARG_STRN(s)	{ (s) ? DBA_STR : DBA_NULL, (s), (s) ? strlen(s) : 0, 0 }
 #define ARG_INT(v)	{ DBA_INT, NULL, 0, (long long)(v) }
 #define ARG_BLOB(p, n)	{ (p) ? DBA_BLOB : DBA_NULL, (p), (n), 0 }
-#define COL(b)		{ (b), sizeof(b), 0, 0 }
-#define BCOL(b)		{ (char *)(b), sizeof(b), 0, 0 }	/* binary */
+#define COL(b)		{ (b), sizeof(b), 0, 0, 0 }
+#define TCOL(b)		{ (b), sizeof(b), 0, 0, 1 }	/* a time */
+#define BCOL(b)		{ (char *)(b), sizeof(b), 0, 0, 0 }	/* binary */
 
 #endif

@@ -17,7 +17,7 @@ cols_for_template(struct db_col *c, struct template_row *r, char *active,
     size_t activecap)
 {
 	struct db_col v[5] = { COL(r->id), COL(r->name), COL(r->display_name),
-	    COL(r->description), { active, activecap, 0, 0 } };
+	    COL(r->description), { active, activecap, 0, 0, 0 } };
 
 	memcpy(c, v, sizeof(v));
 }

@@ -23,8 +23,8 @@ cols_for_webhook(struct db_col *c, struct wh_ctx *w)
 		COL(r->id), COL(r->tpl.id), COL(r->tpl.name),
 		COL(r->tpl.display_name), COL(r->tpl.description),
 		COL(r->endpoint_url), COL(r->status), COL(w->flags[0]),
-		COL(r->disabled_reason), COL(w->flags[1]), COL(r->created_at),
-		COL(r->updated_at), COL(r->last_at), COL(r->last_status),
+		COL(r->disabled_reason), COL(w->flags[1]), TCOL(r->created_at),
+		TCOL(r->updated_at), TCOL(r->last_at), COL(r->last_status),
 		COL(w->flags[2]),
 	};
 

@@ -6,22 +6,15 @@
 static int
 add_template(void *ctx, const struct template_row *t)
 {
-	json_object	*o = render_template(t);
-
-	if (o == NULL)
-		return -1;
-	if (json_object_array_add(ctx, o) != 0) {
-		json_object_put(o);
-		return -1;
-	}
-	return 0;
+	return page_rows_add(ctx, render_template(t));
 }
 
 void
 h_template_list(struct ctx *c)
 {
 	struct page	 p;
-	json_object	*errors = NULL, *results;
+	struct page_rows rows = { NULL, 0, 0 };
+	json_object	*errors = NULL;
 	long long	 count;
 	int		 bad_page;
 	enum db_rc	 rc;
@@ -39,22 +32,21 @@ h_template_list(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	if ((rc = db_template_count(c->svc->db, &count)) != DB_OK) {
-		ctx_db_error(c, rc);
-		return;
-	}
-	if ((results = json_object_new_array()) == NULL) {
+	if ((rows.results = json_object_new_array()) == NULL) {
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
 	}
-	if ((p.number - 1) * p.size < count && (rc = db_template_list(
-	    c->svc->db, p.size, (p.number - 1) * p.size, add_template,
-	    results)) != DB_OK) {
-		json_object_put(results);
+	rows.size = p.size;
+	rc = db_template_list(c->svc->db, p.size + 1, (p.number - 1) * p.size,
+	    add_template, &rows);
+	if (rc == DB_OK && (count = page_count_from_rows(&p, rows.fetched)) < 0)
+		rc = db_template_count(c->svc->db, &count);
+	if (rc != DB_OK) {
+		json_object_put(rows.results);
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/templates/", results);
+	page_answer(c, &p, count, "/webhooks/v1/templates/", rows.results);
 }
 
 void

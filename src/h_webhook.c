@@ -386,23 +386,20 @@ h_webhook_delete(struct ctx *c)
 }
 
 struct list_ctx {
-	const char	*username;
-	json_object	*results;
+	const char		*username;
+	struct page_rows	 rows;
 };
 
 static int
 add_webhook(void *ctx, const struct webhook_row *w)
 {
 	struct list_ctx	*l = ctx;
-	json_object	*o = render_webhook(w, l->username);
 
-	if (o == NULL)
-		return -1;
-	if (json_object_array_add(l->results, o) != 0) {
-		json_object_put(o);
-		return -1;
+	if (l->rows.fetched >= l->rows.size) {
+		l->rows.fetched++;	/* the look-ahead row: not rendered */
+		return 0;
 	}
-	return 0;
+	return page_rows_add(&l->rows, render_webhook(w, l->username));
 }
 
 /* Reads status and api_template filters; messages into *errors. */
@@ -456,22 +453,20 @@ h_webhook_list(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	if ((rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count)) !=
-	    DB_OK) {
-		ctx_db_error(c, rc);
-		return;
-	}
 	l.username = c->who.username;
-	if ((l.results = json_object_new_array()) == NULL) {
+	l.rows = (struct page_rows){ json_object_new_array(), p.size, 0 };
+	if (l.rows.results == NULL) {
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
 	}
-	if ((p.number - 1) * p.size < count && (rc = db_webhook_list(
-	    c->svc->db, c->who.user_id, &f, p.size, (p.number - 1) * p.size,
-	    add_webhook, &l)) != DB_OK) {
-		json_object_put(l.results);
+	rc = db_webhook_list(c->svc->db, c->who.user_id, &f, p.size + 1,
+	    (p.number - 1) * p.size, add_webhook, &l);
+	if (rc == DB_OK && (count = page_count_from_rows(&p, l.rows.fetched)) < 0)
+		rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count);
+	if (rc != DB_OK) {
+		json_object_put(l.rows.results);
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/webhook/", l.results);
+	page_answer(c, &p, count, "/webhooks/v1/webhook/", l.rows.results);
 }

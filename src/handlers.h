@@ -71,6 +71,23 @@ struct page {
 int	page_parse(struct ctx *, struct page *, json_object **errors,
 	    int *bad_page);
 
+/*
+ * Pages are read with one row more than their size: when that row does
+ * not come, the total is known without a COUNT query.  Returns it, or -1
+ * when the database must count.
+ */
+long long	page_count_from_rows(const struct page *, long long fetched);
+
+/* Collects rendered rows for a page, keeping at most size of them. */
+struct page_rows {
+	json_object	*results;
+	long long	 size;
+	long long	 fetched;
+};
+
+/* Adds o (taken) unless the page is full; 0 or -1 (out of memory). */
+int	page_rows_add(struct page_rows *, json_object *o);
+
 /* Answers a page {count, next, previous, results} (results taken), or
  * 404 invalid_page when the page is past the end. */
 void	page_answer(struct ctx *, const struct page *, long long count,

@@ -83,6 +83,28 @@ page_parse(struct ctx *c, struct page *p, json_object **errors, int *bad_page)
 	return 0;
 }
 
+long long
+page_count_from_rows(const struct page *p, long long fetched)
+{
+	return fetched <= p->size ? (p->number - 1) * p->size + fetched : -1;
+}
+
+int
+page_rows_add(struct page_rows *r, json_object *o)
+{
+	if (o == NULL)
+		return -1;
+	if (++r->fetched > r->size) {
+		json_object_put(o);	/* the look-ahead row */
+		return 0;
+	}
+	if (json_object_array_add(r->results, o) != 0) {
+		json_object_put(o);
+		return -1;
+	}
+	return 0;
+}
+
 /* "scheme://host/path?query-with-page" as a new JSON string, or NULL. */
 static json_object *
 page_link(struct ctx *c, const char *path, long long number)
