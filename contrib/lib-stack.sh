@@ -467,10 +467,10 @@ stack_nginx_conf() {
 	local f=$1/nginx/webhookd.conf
 	[[ -f $f ]] || { stack_err "missing $f"; return 1; }
 	if [[ ${STACK_NGINX_NO_LIMIT:-0} == 1 ]]; then
-		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" \
+		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" \
 			-e '/^[[:space:]]*limit_req[[:space:]]\{1,\}zone=/d' "$f"
 	else
-		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" "$f"
+		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" "$f"
 	fi
 }
 
