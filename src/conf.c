@@ -87,22 +87,33 @@ conf_parse_duration(const char *s, long long *ms)
 	return -1;
 }
 
-/* Parses "5s,5m,..." into c->retry_ms; 0 or -1 (c unchanged). */
+/* Parses "5s,5m,..." into c->retry_ms ("" for no retries); 0 or -1 (c
+ * unchanged). */
 static int
 conf_set_schedule(struct conf *c, const char *v)
 {
 	long long	 ms[CONF_MAX_RETRIES];
-	char		 tmp[512], *tok, *save = NULL;
+	char		 tmp[64];
 	int		 n = 0;
+	size_t		 len;
 
-	if (strlen(v) >= sizeof(tmp))
-		return -1;
-	strcpy(tmp, v);
-	for (tok = strtok_r(tmp, ", \t", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", \t", &save)) {
-		if (n == CONF_MAX_RETRIES || conf_parse_duration(tok, &ms[n]) == -1)
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (*v != '\0') {
+		len = strcspn(v, ",");
+		while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (n == CONF_MAX_RETRIES || len == 0 || len >= sizeof(tmp))
 			return -1;
-		n++;
+		memcpy(tmp, v, len);
+		tmp[len] = '\0';
+		if (conf_parse_duration(tmp, &ms[n++]) == -1)
+			return -1;
+		v += strcspn(v, ",");
+		if (*v == ',' && *++v == '\0')
+			return -1;	/* a trailing comma */
+		while (*v == ' ' || *v == '\t')
+			v++;
 	}
 	memcpy(c->retry_ms, ms, sizeof(ms[0]) * (size_t)n);
 	c->retry_n = n;
