@@ -6,7 +6,6 @@
 
 #include "events.h"
 #include "handlers.h"
-#include "jsonx.h"
 #include "log.h"
 #include "render.h"
 #include "valid.h"
@@ -32,14 +31,7 @@ owned_webhook(struct ctx *c, struct webhook_row *w)
 static int
 add_attempt_cb(void *ctx, const struct attempt_row *a)
 {
-	json_object	*o = render_attempt(a);
-
-	if (o == NULL)
-		return -1;
-	if (json_object_array_add(ctx, o) != 0) {
-		json_object_put(o);
-		return -1;
-	}
+	render_attempt(ctx, a);
 	return 0;
 }
 
@@ -48,36 +40,30 @@ static void
 answer_delivery(struct ctx *c, int status, const char *webhook_id,
     const char *id, int log)
 {
-	struct delivery_row	 d;
-	json_object		*o, *list;
-	enum db_rc		 rc;
+	struct delivery_row	d;
+	struct jw		w;
+	enum db_rc		rc;
 
 	if ((rc = db_delivery_get(c->svc->db, c->who.user_id, webhook_id, id,
 	    &d)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
-	if ((o = render_delivery(&d)) == NULL)
-		goto nomem;
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	render_delivery(&w, &d, log);
 	if (log) {
-		if ((list = json_object_new_array()) == NULL ||
-		    json_object_object_add(o, "attempt_log", list) != 0) {
-			json_object_put(list);
-			json_object_put(o);
-			goto nomem;
-		}
+		jw_key(&w, "attempt_log");
+		jw_arr(&w);
 		if ((rc = db_attempt_list(c->svc->db, id, add_attempt_cb,
-		    list)) != DB_OK) {
-			json_object_put(o);
+		    &w)) != DB_OK) {
 			ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 			return;
 		}
+		jw_arr_end(&w);
+		jw_obj_end(&w);
 	}
-	resp_json(c->resp, status, o);
-	json_object_put(o);
-	return;
-nomem:
-	resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+	resp_jw_done(c->resp, status, &w);
 }
 
 void
@@ -166,8 +152,7 @@ cursor_parse(const char *s, char at[32], char id[WH_UUID_LEN + 1])
 }
 
 struct dlist {
-	json_object	*results;
-	long long	 limit, n;
+	struct page_rows rows;
 	char		 cursor[CURSOR_LEN + 1];	/* of the last row kept */
 };
 
@@ -175,17 +160,11 @@ static int
 add_delivery_cb(void *ctx, const struct delivery_row *d)
 {
 	struct dlist	*l = ctx;
-	json_object	*o;
 
-	if (++l->n > l->limit)
+	if (!page_rows_take(&l->rows))
 		return 0;	/* the extra row only says "there is more" */
 	snprintf(l->cursor, sizeof(l->cursor), "%.20s_%.36s", d->cursor, d->id);
-	if ((o = render_delivery(d)) == NULL)
-		return -1;
-	if (json_object_array_add(l->results, o) != 0) {
-		json_object_put(o);
-		return -1;
-	}
+	render_delivery(&l->rows.w, d, 0);
 	return 0;
 }
 
@@ -197,7 +176,7 @@ dlist_params(struct ctx *c, struct dlist *l, char at[32],
 	const char	*s;
 	long long	 v;
 
-	l->limit = WH_DEFAULT_PAGE_SIZE;
+	l->rows.size = WH_DEFAULT_PAGE_SIZE;
 	*has_cursor = 0;
 	if ((s = query_get(&c->query, "limit")) != NULL) {
 		if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD) {
@@ -205,7 +184,7 @@ dlist_params(struct ctx *c, struct dlist *l, char at[32],
 			    "A valid positive integer is required.") == -1)
 				return -1;
 		} else
-			l->limit = v;
+			l->rows.size = v;
 	}
 	if ((s = query_get(&c->query, "cursor")) != NULL) {
 		if (cursor_parse(s, at, after) == -1)
@@ -218,33 +197,31 @@ dlist_params(struct ctx *c, struct dlist *l, char at[32],
 static void
 answer_dlist(struct ctx *c, struct dlist *l, const char *webhook_id)
 {
-	json_object	*o, *next = NULL;
-	struct buf	 b = { 0 };
+	struct buf	b = { 0 };
+	struct jw	w;
 
-	if (l->n > l->limit) {
-		if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
-		    c->req->scheme ? c->req->scheme : "http",
-		    c->req->host ? c->req->host : "localhost", webhook_id) == -1 ||
-		    query_link_str(&b, c->req->query, "cursor", l->cursor) == -1 ||
-		    (next = json_object_new_string_len(b.data, (int)b.len)) == NULL)
-			goto nomem;
-	}
-	if ((o = json_object_new_object()) == NULL) {
-		json_object_put(next);
-		goto nomem;
-	}
-	if (json_object_object_add(o, "next", next) != 0 ||
-	    json_object_object_add(o, "results", json_object_get(l->results)) != 0) {
-		json_object_put(o);
-		goto nomem;
-	}
-	resp_json(c->resp, 200, o);
-	json_object_put(o);
+	jw_arr_end(&l->rows.w);
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	jw_obj(&w);
+	jw_key(&w, "next");
+	if (l->rows.fetched <= l->rows.size)
+		jw_null(&w);
+	else if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
+	    c->req->scheme ? c->req->scheme : "http",
+	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
+	    query_link_str(&b, c->req->query, "cursor", l->cursor) == 0)
+		jw_strn(&w, b.data, b.len);
+	else
+		w.err = 1;
+	jw_key(&w, "results");
+	if (jw_error(&l->rows.w) == -1)
+		w.err = 1;
+	else
+		jw_raw(&w, c->svc->scratch.data, c->svc->scratch.len);
+	jw_obj_end(&w);
+	resp_jw_done(c->resp, 200, &w);
 	buf_free(&b);
-	return;
-nomem:
-	buf_free(&b);
-	resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 }
 
 void
@@ -269,16 +246,12 @@ h_delivery_list(struct ctx *c)
 	}
 	if (owned_webhook(c, &w) == -1)
 		return;
-	if ((l.results = json_object_new_array()) == NULL) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
+	page_rows_init(c, &l.rows, l.rows.size);
 	rc = db_delivery_list(c->svc->db, c->who.user_id, w.id,
-	    has_cursor ? at : NULL, has_cursor ? after : NULL, l.limit + 1,
+	    has_cursor ? at : NULL, has_cursor ? after : NULL, l.rows.size + 1,
 	    add_delivery_cb, &l);
 	if (rc != DB_OK)
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 	else
 		answer_dlist(c, &l, w.id);
-	json_object_put(l.results);
 }

@@ -6,14 +6,18 @@
 static int
 add_template(void *ctx, const struct template_row *t)
 {
-	return page_rows_add(ctx, render_template(t));
+	struct page_rows	*rows = ctx;
+
+	if (page_rows_take(rows))
+		render_template(&rows->w, t);
+	return 0;
 }
 
 void
 h_template_list(struct ctx *c)
 {
 	struct page	 p;
-	struct page_rows rows = { NULL, 0, 0 };
+	struct page_rows rows;
 	json_object	*errors = NULL;
 	long long	 count;
 	int		 bad_page;
@@ -32,29 +36,24 @@ h_template_list(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	if ((rows.results = json_object_new_array()) == NULL) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	rows.size = p.size;
+	page_rows_init(c, &rows, p.size);
 	rc = db_template_list(c->svc->db, p.size + 1, (p.number - 1) * p.size,
 	    add_template, &rows);
 	if (rc == DB_OK && (count = page_count_from_rows(&p, rows.fetched)) < 0)
 		rc = db_template_count(c->svc->db, &count);
 	if (rc != DB_OK) {
-		json_object_put(rows.results);
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/templates/", rows.results);
+	page_answer(c, &p, count, "/webhooks/v1/templates/", &rows);
 }
 
 void
 h_template_get(struct ctx *c)
 {
 	struct template_row	 t;
+	struct jw		 w;
 	char			 id[WH_UUID_LEN + 1];
-	json_object		*o;
 	enum db_rc		 rc;
 
 	if (ctx_path_uuid(c, id) == -1)
@@ -63,10 +62,8 @@ h_template_get(struct ctx *c)
 		ctx_db_error(c, rc);
 		return;
 	}
-	if ((o = render_template(&t)) == NULL) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_json(c->resp, 200, o);
-	json_object_put(o);
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	render_template(&w, &t);
+	resp_jw_done(c->resp, 200, &w);
 }

@@ -124,16 +124,14 @@ input_parse(struct ctx *c, struct wh_input *in, json_object **errors)
 
 /* Answers 200/201 with the webhook w. */
 static void
-answer_webhook(struct ctx *c, int status, const struct webhook_row *w)
+answer_webhook(struct ctx *c, int status, const struct webhook_row *h)
 {
-	json_object	*o = render_webhook(w, c->who.username);
+	struct jw	w;
 
-	if (o == NULL) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_json(c->resp, status, o);
-	json_object_put(o);
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	render_webhook(&w, h, c->who.username);
+	resp_jw_done(c->resp, status, &w);
 }
 
 /* Seals in->secret for webhook id into ct; 0 or -1 (answered). */
@@ -395,11 +393,9 @@ add_webhook(void *ctx, const struct webhook_row *w)
 {
 	struct list_ctx	*l = ctx;
 
-	if (l->rows.fetched >= l->rows.size) {
-		l->rows.fetched++;	/* the look-ahead row: not rendered */
-		return 0;
-	}
-	return page_rows_add(&l->rows, render_webhook(w, l->username));
+	if (page_rows_take(&l->rows))
+		render_webhook(&l->rows.w, w, l->username);
+	return 0;
 }
 
 /* Reads status and api_template filters; messages into *errors. */
@@ -454,19 +450,14 @@ h_webhook_list(struct ctx *c)
 		return;
 	}
 	l.username = c->who.username;
-	l.rows = (struct page_rows){ json_object_new_array(), p.size, 0 };
-	if (l.rows.results == NULL) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
+	page_rows_init(c, &l.rows, p.size);
 	rc = db_webhook_list(c->svc->db, c->who.user_id, &f, p.size + 1,
 	    (p.number - 1) * p.size, add_webhook, &l);
 	if (rc == DB_OK && (count = page_count_from_rows(&p, l.rows.fetched)) < 0)
 		rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count);
 	if (rc != DB_OK) {
-		json_object_put(l.rows.results);
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/webhook/", l.rows.results);
+	page_answer(c, &p, count, "/webhooks/v1/webhook/", &l.rows);
 }

@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "http.h"
+#include "jw.h"
 #include "query.h"
 
 /* What a worker keeps across requests. */
@@ -18,6 +19,7 @@ struct svc {
 	struct db			*db;
 	const struct crypto_keys	*keys;
 	struct auth_cache		*auth;
+	struct buf			 scratch;	/* a page's rows */
 };
 
 /* One request on its way through the pipeline. */
@@ -78,19 +80,22 @@ int	page_parse(struct ctx *, struct page *, json_object **errors,
  */
 long long	page_count_from_rows(const struct page *, long long fetched);
 
-/* Collects rendered rows for a page, keeping at most size of them. */
+/* The rows of a page, written as a JSON array into svc->scratch. */
 struct page_rows {
-	json_object	*results;
-	long long	 size;
-	long long	 fetched;
+	struct jw	w;
+	long long	size;
+	long long	fetched;
 };
 
-/* Adds o (taken) unless the page is full; 0 or -1 (out of memory). */
-int	page_rows_add(struct page_rows *, json_object *o);
+void	page_rows_init(struct ctx *, struct page_rows *, long long size);
 
-/* Answers a page {count, next, previous, results} (results taken), or
- * 404 invalid_page when the page is past the end. */
+/* Counts a fetched row; 1 when it belongs on the page (render it into
+ * r->w), 0 for the look-ahead row. */
+int	page_rows_take(struct page_rows *);
+
+/* Answers a page {count, next, previous, results}, or 404 invalid_page
+ * when the page is past the end. */
 void	page_answer(struct ctx *, const struct page *, long long count,
-	    const char *path, json_object *results);
+	    const char *path, struct page_rows *);
 
 #endif

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "http.h"
+#include "jw.h"
 
 static const struct {
 	const char		*name;
@@ -70,6 +71,20 @@ resp_json(struct resp *r, int status, json_object *obj)
 	}
 	r->status = status;
 	return 0;
+}
+
+int
+resp_jw_done(struct resp *r, int status, const struct jw *w)
+{
+	if (jw_error(w) == 0) {
+		r->status = status;
+		return 0;
+	}
+	r->status = 503;
+	buf_reset(&r->body);
+	buf_puts(&r->body, "{\"detail\": \"Out of memory.\", "
+	    "\"code\": \"unavailable\"}");
+	return -1;
 }
 
 void

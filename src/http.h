@@ -67,6 +67,11 @@ int	resp_header(struct resp *, const char *name, const char *value);
  * take).  Returns 0 or -1 (out of memory: the response becomes a 503). */
 int	resp_json(struct resp *, int status, json_object *obj);
 
+/* Ends a response whose body a jw wrote: status, or a 503 when the
+ * writer ran out of memory.  Returns 0 or -1. */
+struct jw;
+int	resp_jw_done(struct resp *, int status, const struct jw *);
+
 /* Sets an error response in the contract's shape; errors (may be NULL)
  * becomes the "errors" member and is taken; detail NULL: the default. */
 void	resp_error(struct resp *, enum wh_err, const char *detail,

@@ -1,158 +1,141 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c: build the JSON of templates and webhooks. */
+/* render.c: write templates, webhooks, deliveries and attempts as JSON. */
+#include <json-c/json.h>
+
 #include "jsonx.h"
 #include "render.h"
 
-/* Adds key = val to o, taking val; returns 0 or -1 (val is then put). */
-static int
-add(json_object *o, const char *key, json_object *val)
+void
+render_template(struct jw *w, const struct template_row *t)
 {
-	if (val == NULL)
-		return -1;
-	if (json_object_object_add(o, key, val) != 0) {
-		json_object_put(val);
-		return -1;
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, t->id);
+	jw_key(w, "name");
+	jw_str(w, t->name);
+	jw_key(w, "display_name");
+	jw_str(w, t->display_name);
+	jw_key(w, "description");
+	if (t->has_description)
+		jw_str(w, t->description);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+static void
+render_last_delivery(struct jw *w, const struct webhook_row *h)
+{
+	if (h->last_at[0] == '\0') {
+		jw_null(w);
+		return;
 	}
-	return 0;
+	jw_obj(w);
+	jw_key(w, "at");
+	jw_str(w, h->last_at);
+	jw_key(w, "status");
+	jw_str(w, h->last_status);
+	jw_key(w, "response_code");
+	jw_int_or_null(w, h->last_code);
+	jw_obj_end(w);
 }
 
-static json_object *
-str_or_null(const char *s)
+void
+render_webhook(struct jw *w, const struct webhook_row *h, const char *created_by)
 {
-	/* json-c's null is the NULL pointer: never an allocation failure. */
-	return s != NULL && *s != '\0' ? json_object_new_string(s) : NULL;
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, h->id);
+	jw_key(w, "api_template");
+	render_template(w, &h->tpl);
+	jw_key(w, "endpoint_url");
+	jw_str(w, h->endpoint_url);
+	jw_key(w, "status");
+	jw_str(w, h->status);
+	jw_key(w, "has_secret");
+	jw_bool(w, h->has_secret);
+	jw_key(w, "created_by");
+	jw_str(w, created_by);
+	jw_key(w, "created_at");
+	jw_str(w, h->created_at);
+	jw_key(w, "updated_at");
+	jw_str(w, h->updated_at);
+	jw_key(w, "disabled_reason");
+	jw_str_or_null(w, h->disabled_reason);
+	jw_key(w, "consecutive_failures");
+	jw_int(w, h->consecutive_failures);
+	jw_key(w, "last_delivery");
+	render_last_delivery(w, h);
+	jw_obj_end(w);
 }
 
-static int
-add_nullable(json_object *o, const char *key, const char *s)
+void
+render_delivery(struct jw *w, const struct delivery_row *d, int open)
 {
-	if (s == NULL || *s == '\0')
-		return json_object_object_add(o, key, NULL) == 0 ? 0 : -1;
-	return add(o, key, str_or_null(s));
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, d->id);
+	jw_key(w, "event_id");
+	jw_str(w, d->event_id);
+	jw_key(w, "event_type");
+	jw_str(w, d->event_type);
+	jw_key(w, "status");
+	jw_str(w, d->status);
+	jw_key(w, "attempts");
+	jw_int(w, d->attempts);
+	jw_key(w, "response_code");
+	jw_int_or_null(w, d->response_code);
+	jw_key(w, "error");
+	jw_str_or_null(w, d->error);
+	jw_key(w, "duration_ms");
+	jw_int_or_null(w, d->duration_ms);
+	jw_key(w, "created_at");
+	jw_str(w, d->created_at);
+	jw_key(w, "last_attempt_at");
+	jw_str_or_null(w, d->last_attempt_at);
+	jw_key(w, "next_attempt_at");
+	jw_str_or_null(w, d->next_attempt_at);
+	if (!open)
+		jw_obj_end(w);
 }
 
-json_object *
-render_template(const struct template_row *t)
+void
+render_attempt(struct jw *w, const struct attempt_row *a)
 {
-	json_object	*o = json_object_new_object();
+	json_object	*ex;
 
-	if (o == NULL ||
-	    add(o, "id", json_object_new_string(t->id)) == -1 ||
-	    add(o, "name", json_object_new_string(t->name)) == -1 ||
-	    add(o, "display_name", json_object_new_string(t->display_name)) == -1 ||
-	    add_nullable(o, "description",
-	    t->has_description ? t->description : NULL) == -1) {
-		json_object_put(o);
-		return NULL;
+	jw_obj(w);
+	jw_key(w, "at");
+	jw_str(w, a->at);
+	jw_key(w, "response_code");
+	jw_int_or_null(w, a->response_code);
+	jw_key(w, "error_class");
+	jw_str_or_null(w, a->error_class);
+	jw_key(w, "error");
+	jw_str_or_null(w, a->error);
+	jw_key(w, "duration_ms");
+	jw_int(w, a->duration_ms);
+	jw_key(w, "timings");
+	jw_obj(w);
+	jw_key(w, "dns_ms");
+	jw_int_or_null(w, a->dns_ms);
+	jw_key(w, "connect_ms");
+	jw_int_or_null(w, a->connect_ms);
+	jw_key(w, "tls_ms");
+	jw_int_or_null(w, a->tls_ms);
+	jw_key(w, "first_byte_ms");
+	jw_int_or_null(w, a->first_byte_ms);
+	jw_obj_end(w);
+	jw_key(w, "response_excerpt");
+	if (!a->has_excerpt)
+		jw_null(w);
+	else if ((ex = jsonx_string_lossy(a->excerpt, a->excerpt_len)) == NULL)
+		w->err = 1;
+	else {
+		/* A receiver's bytes, made valid UTF-8 first. */
+		jw_strn(w, json_object_get_string(ex),
+		    (size_t)json_object_get_string_len(ex));
+		json_object_put(ex);
 	}
-	return o;
-}
-
-static json_object *
-render_last_delivery(const struct webhook_row *w)
-{
-	json_object	*o = json_object_new_object();
-
-	if (o == NULL ||
-	    add(o, "at", json_object_new_string(w->last_at)) == -1 ||
-	    add(o, "status", json_object_new_string(w->last_status)) == -1 ||
-	    (w->last_code < 0 ?
-	    json_object_object_add(o, "response_code", NULL) != 0 :
-	    add(o, "response_code", json_object_new_int(w->last_code)) == -1)) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-json_object *
-render_webhook(const struct webhook_row *w, const char *created_by)
-{
-	json_object	*o = json_object_new_object();
-
-	if (o == NULL ||
-	    add(o, "id", json_object_new_string(w->id)) == -1 ||
-	    add(o, "api_template", render_template(&w->tpl)) == -1 ||
-	    add(o, "endpoint_url", json_object_new_string(w->endpoint_url)) == -1 ||
-	    add(o, "status", json_object_new_string(w->status)) == -1 ||
-	    add(o, "has_secret", json_object_new_boolean(w->has_secret)) == -1 ||
-	    add(o, "created_by", json_object_new_string(created_by)) == -1 ||
-	    add(o, "created_at", json_object_new_string(w->created_at)) == -1 ||
-	    add(o, "updated_at", json_object_new_string(w->updated_at)) == -1 ||
-	    add_nullable(o, "disabled_reason", w->disabled_reason) == -1 ||
-	    add(o, "consecutive_failures",
-	    json_object_new_int64(w->consecutive_failures)) == -1)
-		goto err;
-	if (w->last_at[0] == '\0') {
-		if (json_object_object_add(o, "last_delivery", NULL) != 0)
-			goto err;
-	} else if (add(o, "last_delivery", render_last_delivery(w)) == -1)
-		goto err;
-	return o;
-err:
-	json_object_put(o);
-	return NULL;
-}
-
-static int
-add_int_or_null(json_object *o, const char *key, long long v)
-{
-	if (v < 0)
-		return json_object_object_add(o, key, NULL) == 0 ? 0 : -1;
-	return add(o, key, json_object_new_int64(v));
-}
-
-json_object *
-render_delivery(const struct delivery_row *d)
-{
-	json_object	*o = json_object_new_object();
-
-	if (o == NULL ||
-	    add(o, "id", json_object_new_string(d->id)) == -1 ||
-	    add(o, "event_id", json_object_new_string(d->event_id)) == -1 ||
-	    add(o, "event_type", json_object_new_string(d->event_type)) == -1 ||
-	    add(o, "status", json_object_new_string(d->status)) == -1 ||
-	    add(o, "attempts", json_object_new_int64(d->attempts)) == -1 ||
-	    add_int_or_null(o, "response_code", d->response_code) == -1 ||
-	    add_nullable(o, "error", d->error) == -1 ||
-	    add_int_or_null(o, "duration_ms", d->duration_ms) == -1 ||
-	    add(o, "created_at", json_object_new_string(d->created_at)) == -1 ||
-	    add_nullable(o, "last_attempt_at", d->last_attempt_at) == -1 ||
-	    add_nullable(o, "next_attempt_at", d->next_attempt_at) == -1) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
-json_object *
-render_attempt(const struct attempt_row *a)
-{
-	json_object	*o = json_object_new_object();
-	json_object	*t = json_object_new_object();
-
-	if (o == NULL || t == NULL ||
-	    add_int_or_null(t, "dns_ms", a->dns_ms) == -1 ||
-	    add_int_or_null(t, "connect_ms", a->connect_ms) == -1 ||
-	    add_int_or_null(t, "tls_ms", a->tls_ms) == -1 ||
-	    add_int_or_null(t, "first_byte_ms", a->first_byte_ms) == -1) {
-		json_object_put(t);
-		goto err;
-	}
-	if (add(o, "timings", t) == -1)		/* add() put t */
-		goto err;
-	if (add(o, "at", json_object_new_string(a->at)) == -1 ||
-	    add_int_or_null(o, "response_code", a->response_code) == -1 ||
-	    add_nullable(o, "error_class", a->error_class) == -1 ||
-	    add_nullable(o, "error", a->error) == -1 ||
-	    add(o, "duration_ms", json_object_new_int64(a->duration_ms)) == -1)
-		goto err;
-	if (a->has_excerpt ? add(o, "response_excerpt",
-	    jsonx_string_lossy(a->excerpt, a->excerpt_len)) == -1 :
-	    json_object_object_add(o, "response_excerpt", NULL) != 0)
-		goto err;
-	return o;
-err:
-	json_object_put(o);
-	return NULL;
+	jw_obj_end(w);
 }

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* render.h: resources as the contract's JSON objects. */
+/* render.h: resources as the contract's JSON objects, written in place. */
 #ifndef WH_RENDER_H
 #define WH_RENDER_H
 
-#include <json-c/json.h>
-
 #include "db.h"
+#include "jw.h"
 
-/* Each returns a new object (the caller puts it), or NULL: out of memory. */
-json_object	*render_template(const struct template_row *);
-json_object	*render_webhook(const struct webhook_row *, const char *created_by);
-json_object	*render_delivery(const struct delivery_row *);
-json_object	*render_attempt(const struct attempt_row *);
+/* Each writes one object as the next value of w (errors stay in w). */
+void	render_template(struct jw *, const struct template_row *);
+void	render_webhook(struct jw *, const struct webhook_row *,
+	    const char *created_by);
+/* A delivery; with open set the object is left open, for attempt_log. */
+void	render_delivery(struct jw *, const struct delivery_row *, int open);
+void	render_attempt(struct jw *, const struct attempt_row *);
 
 #endif

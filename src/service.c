@@ -89,64 +89,71 @@ page_count_from_rows(const struct page *p, long long fetched)
 	return fetched <= p->size ? (p->number - 1) * p->size + fetched : -1;
 }
 
-int
-page_rows_add(struct page_rows *r, json_object *o)
+void
+page_rows_init(struct ctx *c, struct page_rows *r, long long size)
 {
-	if (o == NULL)
-		return -1;
-	if (++r->fetched > r->size) {
-		json_object_put(o);	/* the look-ahead row */
-		return 0;
-	}
-	if (json_object_array_add(r->results, o) != 0) {
-		json_object_put(o);
-		return -1;
-	}
-	return 0;
+	buf_reset(&c->svc->scratch);
+	jw_init(&r->w, &c->svc->scratch);
+	jw_arr(&r->w);
+	r->size = size;
+	r->fetched = 0;
 }
 
-/* "scheme://host/path?query-with-page" as a new JSON string, or NULL. */
-static json_object *
-page_link(struct ctx *c, const char *path, long long number)
+int
+page_rows_take(struct page_rows *r)
 {
-	struct buf	 b = { 0 };
-	json_object	*s = NULL;
+	return ++r->fetched <= r->size;
+}
+
+/* Writes "scheme://host/path?query-with-page" as the next value of w. */
+static void
+page_link(struct ctx *c, struct jw *w, const char *path, long long number)
+{
+	struct buf	b = { 0 };
 
 	if (buf_printf(&b, "%s://%s%s?", c->req->scheme ? c->req->scheme :
 	    "http", c->req->host ? c->req->host : "localhost", path) == 0 &&
 	    query_link(&b, c->req->query, "page", number) == 0)
-		s = json_object_new_string_len(b.data, (int)b.len);
+		jw_strn(w, b.data, b.len);
+	else
+		w->err = 1;
 	buf_free(&b);
-	return s;
 }
 
 void
 page_answer(struct ctx *c, const struct page *p, long long count,
-    const char *path, json_object *results)
+    const char *path, struct page_rows *rows)
 {
-	long long	 last = count == 0 ? 1 : (count + p->size - 1) / p->size;
-	json_object	*o, *next = NULL, *prev = NULL;
+	long long	last = count == 0 ? 1 : (count + p->size - 1) / p->size;
+	struct jw	w;
 
 	if (p->number > last) {
-		json_object_put(results);
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	if ((o = json_object_new_object()) == NULL ||
-	    (p->number < last && (next = page_link(c, path, p->number + 1)) == NULL) ||
-	    (p->number > 1 && (prev = page_link(c, path, p->number - 1)) == NULL) ||
-	    json_object_object_add(o, "count", json_object_new_int64(count)) != 0 ||
-	    json_object_object_add(o, "next", next) != 0 ||
-	    json_object_object_add(o, "previous", prev) != 0 ||
-	    json_object_object_add(o, "results", results) != 0) {
-		/* json-c frees nothing on a failed add: objects may leak
-		 * here only when memory has already run out. */
-		json_object_put(o);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_json(c->resp, 200, o);
-	json_object_put(o);
+	jw_arr_end(&rows->w);
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	jw_obj(&w);
+	jw_key(&w, "count");
+	jw_int(&w, count);
+	jw_key(&w, "next");
+	if (p->number < last)
+		page_link(c, &w, path, p->number + 1);
+	else
+		jw_null(&w);
+	jw_key(&w, "previous");
+	if (p->number > 1)
+		page_link(c, &w, path, p->number - 1);
+	else
+		jw_null(&w);
+	jw_key(&w, "results");
+	if (jw_error(&rows->w) == -1)
+		w.err = 1;
+	else
+		jw_raw(&w, c->svc->scratch.data, c->svc->scratch.len);
+	jw_obj_end(&w);
+	resp_jw_done(c->resp, 200, &w);
 }
 
 /* Authentication and role; 0 to go on, -1 when answered. */

@@ -94,7 +94,7 @@ static int
 worker_main(int fd, void *arg)
 {
 	struct app	*app = arg;
-	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL };
+	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL, { 0 } };
 	struct buf	 body = { 0 };
 	struct resp	 resp;
 	FCGX_Request	 r;
@@ -138,6 +138,7 @@ worker_main(int fd, void *arg)
 	resp_free(&resp);
 	buf_free(&body);
 	auth_cache_free(svc.auth);
+	buf_free(&svc.scratch);
 	db_free(svc.db);
 	return 0;
 }
