@@ -63,10 +63,16 @@ static const struct conf_key keys[] = {
 int
 conf_parse_duration(const char *s, long long *ms)
 {
-	static const struct {
+	return conf_parse_duration_unit(s, 1000, ms);
+}
+
+int
+conf_parse_duration_unit(const char *s, long long bare, long long *ms)
+{
+	const struct {
 		const char	*unit;
 		long long	 ms;
-	} units[] = { { "ms", 1 }, { "s", 1000 }, { "", 1000 },
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "", bare },
 	    { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 } };
 	char		*end;
 	long long	 v;
@@ -226,7 +232,8 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		    "must be debug, info, warn or error" : NULL;
 	case CT_DURATION: {
 		long long ms;
-		if (conf_parse_duration(v, &ms) == -1 || ms < k->min ||
+		/* A bare number is in the unit the key's name says. */
+		if (conf_parse_duration_unit(v, 1, &ms) == -1 || ms < k->min ||
 		    ms > k->max)
 			return "must be a duration such as 500ms, 15s, 5m, 2h "
 			    "or 5d, in range";

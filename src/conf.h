@@ -57,9 +57,12 @@ int	conf_cors_allowed(const struct conf *c, const char *origin);
 
 /*
  * Parses a duration: a whole number with a unit ms, s, m, h or d (seconds
- * without one).  Returns 0 with *ms set, or -1.
+ * without one; the *_ms keys take milliseconds without one).  Returns 0 with *ms set, or -1.
  */
 int	conf_parse_duration(const char *s, long long *ms);
+
+/* As conf_parse_duration, with a bare number worth bare milliseconds. */
+int	conf_parse_duration_unit(const char *s, long long bare, long long *ms);
 
 /*
  * Fills c with the defaults; conf_free releases what a parse stored.

@@ -147,7 +147,10 @@ static int
 keys_add_line(struct crypto_keys *ks, const char *line, int lineno,
     char *err, size_t errlen)
 {
-	size_t	n = strcspn(line, " \t\r\n#");
+	size_t	n;
+
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t\r\n#");
 
 	if (n == 0)
 		return 0;

@@ -388,13 +388,12 @@ setup(struct disp *d, const char *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* nothing to reload; never die of it */
 	if ((d->db = db_new(&d->conf)) == NULL ||
 	    (d->multi = curl_multi_init()) == NULL)
 		return -1;
 	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)d->conf.dispatcher_concurrency);
-	d->notify_fd = notify_open(d->conf.dispatcher_notify);
-	d->metrics_fd = metrics_open(d->conf.metrics_listen);
 	return 0;
 }
 
@@ -426,8 +425,13 @@ main(int argc, char *argv[])
 		if (check) {
 			printf("webhook-dispatcher: %s: configuration OK\n", cfg);
 			rc = 0;
-		} else
+		} else {
+			/* Only a real run takes over the sockets: -n must not
+			 * replace a running dispatcher's wake-up socket. */
+			d.notify_fd = notify_open(d.conf.dispatcher_notify);
+			d.metrics_fd = metrics_open(d.conf.metrics_listen);
 			rc = run(&d);
+		}
 	}
 	if (d.notify_fd != -1) {
 		close(d.notify_fd);
