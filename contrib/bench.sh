@@ -18,8 +18,30 @@
 # at the end.  wrk runs on the same cores as nginx, webhookd and MariaDB, so
 # the absolute numbers are a floor; the ratios to the ceiling are the point.
 #
-# webhookd runs with log_level=warn and nginx without access log and without
-# its rate limit (the limit would throttle wrk's single token).
+# Then webhook-dispatcher, delivering to a receiver on loopback (an nginx
+# server that answers `return 204` and logs `$msec $http_webhook_id`) for
+# one user whose webhook has a secret, so every delivery is signed:
+#
+#   drain     BENCH_DISPATCH_EVENTS (20000) events queued through
+#             POST /events/ with the dispatcher stopped, then the dispatcher
+#             started: deliveries per second until all are recorded in
+#             MariaDB, and as seen by the receiver (first to last POST)
+#   latency   with the dispatcher running and the queue empty, events at
+#             each of BENCH_DISPATCH_RATES ("500 1000 2000") a second for
+#             BENCH_DISPATCH_SECONDS (10) from contrib/bench/events.py (8
+#             threads on a fixed schedule): the delay from the 202 arriving
+#             at the client to the receiver logging the POST with that
+#             webhook-id (p50, p99).  The client, webhookd, MariaDB, nginx and
+#             the dispatcher share the machine's cores: when they cannot keep
+#             up, the client falls behind its schedule ("late") and a backlog
+#             shows as delay.
+#
+# BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
+# configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
+#
+# webhookd and the dispatcher run with log_level=warn, nginx without access
+# log (but the receiver's) and without its rate limit (the limit would
+# throttle wrk's single token).
 
 set -u
 
@@ -37,6 +59,10 @@ DUR=${BENCH_DURATION:-10}
 DUR=${DUR%s}
 WORKERS=${BENCH_WORKERS:-4}
 EXTRA_TEMPLATES=${BENCH_TEMPLATES:-200}
+EVENTS=${BENCH_DISPATCH_EVENTS:-20000}
+RATES=${BENCH_DISPATCH_RATES:-500 1000 2000}
+RATE_SECS=${BENCH_DISPATCH_SECONDS:-10}
+SENDERS=${BENCH_SENDER_THREADS:-8}
 
 die() {
 	printf 'bench: %s\n' "$*" >&2
@@ -54,6 +80,9 @@ trap 'echo interrupted; exit 130' INT TERM
 
 [[ $DUR =~ ^[0-9]+$ && $CONNS =~ ^[0-9]+$ && $THREADS =~ ^[0-9]+$ ]] ||
 	die "BENCH_DURATION, BENCH_CONNECTIONS and BENCH_THREADS must be integers"
+[[ $EVENTS =~ ^[1-9][0-9]*$ && $RATE_SECS =~ ^[1-9][0-9]*$ && $SENDERS =~ ^[1-9][0-9]*$ &&
+	$RATES =~ ^[0-9\ ]*[1-9][0-9\ ]*$ ]] ||
+	die "BENCH_DISPATCH_EVENTS, _SECONDS, _RATES and BENCH_SENDER_THREADS must be positive integers"
 
 # --- packages and builds ---------------------------------------------------
 say "packages"
@@ -70,6 +99,8 @@ stack_build "$ROOT" "$B" "CFLAGS=-O2 -g" >"$B/bench-build.log" 2>&1 || {
 	die "build failed; see $B/bench-build.log"
 }
 CTL=$B/src/webhookctl
+DISPATCHER=$B/src/webhook-dispatcher
+[[ -x $DISPATCHER ]] || die "$DISPATCHER missing after the build"
 
 say "building contrib/bench/fcgi_ref"
 # shellcheck disable=SC2046  # pkg-config output is a list of flags
@@ -79,6 +110,7 @@ ${CC:-cc} -O2 -Wall -Wextra -o "$B/fcgi_ref" "$LUA/fcgi_ref.c" \
 
 # --- the stack ---------------------------------------------------------------
 say "starting MariaDB, webhookd ($WORKERS workers), fcgi_ref and nginx in $STATE"
+read -ra dconf <<<"${BENCH_DISPATCH_CONF:-}"
 stack_stop_all "$STATE"
 stack_kill_pidfile "$STATE/run/fcgi_ref.pid" fcgi_ref 10
 rm -rf "$STATE"
@@ -86,7 +118,8 @@ mkdir -p "$STATE"
 STATE=$(stack_abspath "$STATE")
 { stack_db_start "$STATE" && stack_db_bootstrap "$STATE"; } || die "MariaDB"
 stack_write_conf "$STATE" "$CTL" workers="$WORKERS" log_level=warn \
-	allow_private_endpoints=false 2>/dev/null || die "config"
+	allow_private_endpoints=true "dispatcher_notify=$STATE/run/dispatch.sock" \
+	"${dconf[@]}" 2>/dev/null || die "config"
 stack_migrate "$STATE" "$CTL" "$ROOT/sql" >/dev/null 2>&1 || die "migrations"
 stack_webhookd_start "$STATE" "$B/src/webhookd" || die "webhookd"
 CONF=$STATE/webhookd.conf
@@ -260,4 +293,141 @@ for name in "${ORDER[@]}"; do
 	[[ -n ${NOTE[$name]} ]] && printf '  %s: %s\n' "$name" "${NOTE[$name]%; }"
 done
 printf 'wrk output: %s/log/wrk-*.log\n' "$STATE"
+
+# --- the dispatcher ----------------------------------------------------------
+RPORT=$(stack_free_port $((PORT2 + 1))) || die "no free port"
+RLOG=$STATE/nginx-receiver/logs/deliveries.log
+cat >"$STATE/bench-receiver.conf" <<EOF
+# bench-only receiver: every delivery answered 204 and logged with the time
+# nginx finished it (\$msec), its webhook-id and its signature
+log_format bench_receiver '\$msec \$http_webhook_id \$status sig=\$http_webhook_signature';
+server {
+    listen 127.0.0.1:$RPORT backlog=4096;
+    server_name _;
+    server_tokens off;
+    keepalive_requests 1000000;
+    access_log $RLOG bench_receiver;
+    location / {
+        return 204;
+    }
+}
+EOF
+say "dispatcher: receiver (nginx return 204) on 127.0.0.1:$RPORT"
+STACK_NGINX_ACCESS_LOG=off stack_nginx_run "$STATE" receiver "127.0.0.1:$RPORT" \
+	"$STATE/bench-receiver.conf" || die "receiver nginx"
+
+TEMPLATE=488f4644-057d-41e7-9a74-72c040602647
+{ ctl user add bench_dispatch >/dev/null && ctl user add bench_pipeline >/dev/null; } \
+	2>>"$STATE/log/seed.log" || die "user add; see $STATE/log/seed.log"
+HOOK_TOKEN=$(ctl token create bench_dispatch 2>>"$STATE/log/seed.log") || die "token create"
+SVC_TOKEN=$(ctl token create bench_pipeline --service 2>>"$STATE/log/seed.log") ||
+	die "token create --service"
+SECRET=whsec_$(head -c 24 /dev/urandom | base64)
+out=$(curl -s -w '\n%{http_code}' --max-time 10 -X POST "$API/webhook/" \
+	-H "Authorization: Bearer $HOOK_TOKEN" -H 'Content-Type: application/json' \
+	-d "{\"api_template\":\"$TEMPLATE\",\"endpoint_url\":\"http://127.0.0.1:$RPORT/hook\",\"secret_hash\":\"$SECRET\"}")
+[[ ${out##*$'\n'} == 201 ]] || die "creating the receiver's webhook answered: $out"
+
+# db_count STATUS: deliveries with that status.
+db_count() {
+	stack_db_sql "$STATE" -N -B -e "SELECT COUNT(*) FROM webhookd.deliveries WHERE status = '$1'"
+}
+
+# wait_drained SECONDS: waits until no delivery is pending and prints how
+# long that took; fails after SECONDS.
+wait_drained() {
+	local t0=$EPOCHREALTIME n
+	while :; do
+		n=$(db_count pending) || return 1
+		[[ $n -eq 0 ]] && break
+		awk -v a="$t0" -v b="$EPOCHREALTIME" -v m="$1" 'BEGIN { exit !(b - a > m) }' && return 1
+		sleep 0.1
+	done
+	awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", b - a }'
+}
+
+# kv LINE KEY: the value of KEY=value in LINE ("-" when absent).
+kv() {
+	local v
+	v=$(sed -n "s/.* $2=\\([^ ]*\\).*/\\1/p" <<<" $1")
+	printf '%s\n' "${v:--}"
+}
+
+# events ARGS...: contrib/bench/events.py send for the receiver's webhook.
+events() {
+	python3 "$LUA/events.py" send --url "$API" --token "$SVC_TOKEN" --template "$TEMPLATE" \
+		--user bench_dispatch --threads "$SENDERS" "$@"
+}
+
+say "dispatcher (drain): queueing $EVENTS events, dispatcher stopped ($SENDERS client threads)"
+events --count "$EVENTS" >"$STATE/log/events-queue.log" 2>&1 ||
+	{ tail -n 5 "$STATE/log/events-queue.log" >&2; die "queueing events failed"; }
+QLINE=$(grep '^EVENTS ' "$STATE/log/events-queue.log")
+QUEUED=$(db_count pending) || die "cannot count the deliveries"
+say "  $QUEUED deliveries pending (${QLINE#EVENTS })"
+[[ $QUEUED -gt 0 ]] || die "no delivery was queued"
+
+say "dispatcher (drain): starting webhook-dispatcher; waiting until all are delivered"
+DISPATCHER_LOG=$STATE/log/dispatcher-main.log
+stack_dispatcher_start "$STATE" "$DISPATCHER" main >/dev/null 2>&1 ||
+	{ tail -n 20 "$DISPATCHER_LOG" >&2; die "webhook-dispatcher did not start"; }
+DISPATCHER_PID=$(head -n1 "$STATE/run/dispatcher-main.pid")
+limit=$((QUEUED / 50 > 120 ? QUEUED / 50 : 120))
+DRAIN_NOTE=''
+if ! DRAIN_SECS=$(wait_drained "$limit"); then
+	DRAIN_SECS=$limit
+	DRAIN_NOTE="not drained after ${limit}s: $(db_count pending) still pending"
+fi
+SUCCEEDED=$(db_count succeeded)
+FAILED=$(db_count failed)
+read -r RECEIVED SIGNED FIRST LAST < <(awk '
+	{ n++; if (index($0, " sig=v1,")) s++; if (n == 1) f = $1; l = $1 }
+	END { printf "%d %d %.3f %.3f\n", n, s, f, l }' "$RLOG" 2>/dev/null)
+DRAIN_RATE=$(awk -v n="$SUCCEEDED" -v t="$DRAIN_SECS" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')
+RECV_RATE=$(awk -v n="${RECEIVED:-0}" -v f="${FIRST:-0}" -v l="${LAST:-0}" \
+	'BEGIN { printf "%.0f", (l > f ? (n - 1) / (l - f) : 0) }')
+say "  $SUCCEEDED succeeded, $FAILED failed in ${DRAIN_SECS}s; the receiver got ${RECEIVED:-0} (${SIGNED:-0} signed)"
+
+declare -A LAT_LINE EV_LINE
+for rate in $RATES; do
+	say "dispatcher (latency): $rate events/s for ${RATE_SECS}s, dispatcher running"
+	events --rate "$rate" --seconds "$RATE_SECS" --out "$STATE/log/events-$rate.txt" \
+		>"$STATE/log/events-$rate.log" 2>&1
+	EV_LINE[$rate]=$(grep '^EVENTS ' "$STATE/log/events-$rate.log")
+	wait_drained 60 >/dev/null || say "  still $(db_count pending) pending after 60 s"
+	LAT_LINE[$rate]=$(python3 "$LUA/events.py" join --events "$STATE/log/events-$rate.txt" \
+		--log "$RLOG" 2>&1 | tail -n1)
+	say "  ${EV_LINE[$rate]#EVENTS }"
+	say "  ${LAT_LINE[$rate]#DELAY }"
+done
+
+stack_dispatcher_stop "$STATE" main 30
+wait "$DISPATCHER_PID" 2>/dev/null
+DISPATCHER_RC=$?
+
+conc=$(stack_conf_get "$CONF" dispatcher_concurrency)
+batch=$(stack_conf_get "$CONF" dispatcher_batch)
+printf '\nwebhook-dispatcher bench: %d CPU(s), concurrency %s, batch %s; signed POSTs (HMAC-SHA256) to nginx return 204 on loopback\n' \
+	"$(nproc)" "${conc:-64}" "${batch:-64}"
+printf '%-8s %-56s %9s\n' part what 'per s'
+printf '%-8s %-56s %9.0f\n' queue "POST /events/, $SENDERS client threads, dispatcher stopped" "$(kv "$QLINE" rate)"
+printf '%-8s %-56s %9s\n' drain "$SUCCEEDED deliveries recorded in ${DRAIN_SECS}s (start to last)" "$DRAIN_RATE"
+printf '%-8s %-56s %9s\n' drain "received by the receiver (first to last POST)" "$RECV_RATE"
+[[ -n $DRAIN_NOTE ]] && printf '  drain: %s\n' "$DRAIN_NOTE"
+[[ $FAILED -gt 0 ]] && printf '  drain: %s deliveries failed\n' "$FAILED"
+[[ ${SIGNED:-0} -lt ${RECEIVED:-0} ]] &&
+	printf '  drain: only %s of %s deliveries carried a signature\n' "$SIGNED" "$RECEIVED"
+printf '\nlatency: event accepted (202 at the client) -> POST received (receiver log), queue empty at the start\n'
+printf '%8s %8s %8s %8s %8s %8s %8s %8s %8s\n' 'rate/s' 'sent/s' events missing 'p50 ms' 'p90 ms' \
+	'p99 ms' 'max ms' late
+for rate in $RATES; do
+	e=${EV_LINE[$rate]:-} l=${LAT_LINE[$rate]:-}
+	printf '%8s %8s %8s %8s %8s %8s %8s %8s %8s\n' "$rate" "$(kv "$e" rate)" "$(kv "$l" events)" \
+		"$(kv "$l" missing)" "$(kv "$l" p50_ms)" "$(kv "$l" p90_ms)" "$(kv "$l" p99_ms)" \
+		"$(kv "$l" max_ms)" "$(kv "$e" late)"
+done
+printf '  late: requests the client threads sent more than 5 ms after their slot\n'
+[[ $DISPATCHER_RC -eq 0 ]] ||
+	printf '  webhook-dispatcher exited %s on SIGTERM (see %s)\n' "$DISPATCHER_RC" "$DISPATCHER_LOG"
+printf 'logs: %s/log/ (events-*.log, dispatcher-main.log), receiver log %s\n' "$STATE" "$RLOG"
 exit 0

@@ -5,10 +5,17 @@
 #   1. installs the build and test packages (as root; otherwise lists them)
 #   2. build/plain (--enable-werror): make check (cmocka), the unit test
 #      binaries again under valgrind, make distcheck
-#   3. build/asan (--enable-sanitizers --enable-werror): make check, then a
-#      private MariaDB + ASan webhookd + nginx under build/check-state and
-#      tests/integration/test_api.py against it, a spawn-fcgi smoke test, and
-#      a scan of the sanitizer logs
+#   3. build/asan (--enable-sanitizers --enable-werror): make check, then
+#      stack A: a private MariaDB + ASan webhookd + nginx + ASan
+#      webhook-dispatcher under build/check-state, with
+#      tests/integration/test_api.py against it, the browser test of the web
+#      console (tests/browser, headless Chromium; the console served by its
+#      own nginx on another origin), a spawn-fcgi smoke test, the
+#      dispatcher's SIGTERM exit, and a scan of the sanitizer logs
+#   4. stack B under build/check-state-deliveries (its own MariaDB, ASan
+#      webhookd with allow_private_endpoints, nginx) and
+#      tests/integration/test_deliveries.py against it (the suite runs its
+#      own ASan dispatchers), then a scan of its sanitizer logs
 #
 # Counts every cmocka test, every integration test and every other step as
 # passed or failed; the last line of output is "N passed, N failed".
@@ -16,7 +23,8 @@
 #
 # Usage: contrib/check.sh            (from anywhere; works in the repository)
 # Environment: CHECK_SKIP_DISTCHECK=1, CHECK_SKIP_VALGRIND=1 skip those steps
-# (for quick local runs; CI runs everything).
+# (for quick local runs; CI runs everything).  CHECK_DELIVERIES_CONF adds
+# key=value settings (space separated) to stack B's webhookd.conf.
 
 set -u
 set -o pipefail
@@ -28,6 +36,7 @@ source "$ROOT/contrib/lib-stack.sh"
 
 LOGS=$ROOT/build/logs
 STATE=$ROOT/build/check-state
+STATE_D=$ROOT/build/check-state-deliveries
 PLAIN=$ROOT/build/plain
 ASAN=$ROOT/build/asan
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -47,13 +56,62 @@ fail() {
 # show_tail FILE [N]: the end of a log, indented, for a failed step.
 show_tail() { [[ -f $1 ]] && tail -n "${2:-30}" "$1" | sed 's/^/      | /'; }
 
+# run_logged LOG CMD...: runs CMD (stdin /dev/null) in a process group of
+# its own (RUN_PGID) with its output to LOG, shown as it grows; returns
+# CMD's exit status.  Not a pipe to tee: that would wait for every process
+# holding the pipe, such as a dispatcher a suite left running.
+RUN_PGID=''
+run_logged() {
+	local log=$1 pid tpid rc
+	shift
+	setsid "$@" >"$log" 2>&1 </dev/null &
+	pid=$!
+	RUN_PGID=$pid
+	# In the background too, so that a signal to check.sh is handled at once.
+	tail -n +1 -f --pid="$pid" "$log" 2>/dev/null &
+	tpid=$!
+	wait "$pid"
+	rc=$?
+	wait "$tpid"
+	return $rc
+}
+
+# group_pids PGID: the running processes of process group PGID.
+group_pids() {
+	local f s pgrp pid
+	[[ -n $1 ]] || return 0
+	for f in /proc/[0-9]*/stat; do
+		{ read -r s <"$f"; } 2>/dev/null || continue
+		read -r _ _ pgrp _ <<<"${s##*) }"
+		[[ $pgrp == "$1" ]] || continue
+		pid=${f#/proc/}
+		pid=${pid%/stat}
+		stack_pid_alive "$pid" && printf '%s\n' "$pid"
+	done
+}
+
+# reap_group LABEL: stops what the last run_logged command left running in
+# its process group (e.g. a browser), with a note.  Not for the suites: a
+# suite that restarts MariaDB (DB_START_CMD) leaves it in that group.
+reap_group() {
+	local -a left=()
+	local p
+	mapfile -t left < <(group_pids "$RUN_PGID")
+	[[ ${#left[@]} -eq 0 ]] && return 0
+	echo "  note: $1 left ${#left[@]} process(es) running; stopping them:"
+	for p in "${left[@]}"; do
+		printf '      | %s %s\n' "$p" "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-150)"
+	done
+	stack_kill_pids 10 '' "${left[@]}"
+}
+
 finish() {
 	step "summary"
 	if [[ ${#FAILED_NAMES[@]} -gt 0 ]]; then
 		printf 'failed:\n'
 		printf '  - %s\n' "${FAILED_NAMES[@]}"
 	fi
-	printf 'logs: %s, %s/log\n' "$LOGS" "$STATE"
+	printf 'logs: %s, %s/log, %s/log\n' "$LOGS" "$STATE" "$STATE_D"
 	printf 'time: %ds\n' $((SECONDS - T0))
 	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
 	[[ $FAILED -eq 0 ]]
@@ -62,7 +120,12 @@ finish() {
 
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
+	# A suite or browser test still running (interrupted): its group first.
+	local -a left=()
+	mapfile -t left < <(group_pids "$RUN_PGID")
+	[[ ${#left[@]} -gt 0 ]] && stack_kill_pids 10 '' "${left[@]}"
 	stack_stop_all "$STATE" 2>/dev/null
+	stack_stop_all "$STATE_D" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'echo "interrupted"; exit 130' INT TERM
@@ -229,25 +292,52 @@ step_distcheck() {
 	fi
 }
 
-# The ASan stack: MariaDB + webhookd + nginx, fresh under build/check-state.
-PORT=''
+# asan_opts STATE NAME: ASAN_OPTIONS that log to STATE/log/asan-NAME.PID.
+asan_opts() {
+	printf 'detect_leaks=%s:abort_on_error=0:log_path=%s/log/asan-%s' "$DETECT_LEAKS" "$1" "$2"
+}
+
+# show_asan_logs STATE: the start of each sanitizer report of a stack.
+show_asan_logs() {
+	local f
+	for f in "$1"/log/asan-*; do
+		[[ -f $f ]] || continue
+		echo "  sanitizer report in $f:"
+		head -n 25 "$f" | sed 's/^/      | /'
+	done
+}
+
+# Ports: stack A's API from 18080, the console (another origin) from 18280,
+# stack A's dispatcher metrics from 18580, stack B's API from 18180 and the
+# spawn-fcgi nginx from 18380 (18081-18083 and 19000-19999 belong to
+# others on the development machines).
+PORT='' CPORT='' MPORT=''
+
+# Stack A: MariaDB + webhookd + nginx, fresh under build/check-state.  Its
+# webhookd allows the console's origin (CORS) and pokes the dispatcher.
 stack_up() {
 	step "asan: start MariaDB, webhookd (ASan) and nginx under $STATE"
 	stack_stop_all "$STATE" 2>/dev/null
 	rm -rf "$STATE"
 	mkdir -p "$STATE"
-	export ASAN_OPTIONS="detect_leaks=$DETECT_LEAKS:abort_on_error=0:log_path=$STATE/log/asan-webhookd"
+	export ASAN_OPTIONS
+	ASAN_OPTIONS=$(asan_opts "$STATE" webhookd)
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=0
 	{
-		stack_db_start "$STATE" &&
+		PORT=$(stack_free_port 18080) &&
+			CPORT=$(stack_free_port 18280) &&
+			MPORT=$(stack_free_port 18580) &&
+			stack_db_start "$STATE" &&
 			stack_db_bootstrap "$STATE" &&
-			ASAN_OPTIONS="detect_leaks=$DETECT_LEAKS:abort_on_error=0:log_path=$STATE/log/asan-webhookctl" \
+			ASAN_OPTIONS=$(asan_opts "$STATE" webhookctl) \
 				stack_write_conf "$STATE" "$ASAN/src/webhookctl" \
-				allow_private_endpoints=false token_cache_ttl=1 workers=4 &&
-			ASAN_OPTIONS="detect_leaks=$DETECT_LEAKS:abort_on_error=0:log_path=$STATE/log/asan-webhookctl" \
+				allow_private_endpoints=false token_cache_ttl=1 workers=4 \
+				"cors_origins=http://127.0.0.1:$CPORT" \
+				"dispatcher_notify=$STATE/run/dispatch.sock" \
+				"metrics_listen=127.0.0.1:$MPORT" &&
+			ASAN_OPTIONS=$(asan_opts "$STATE" webhookctl) \
 				stack_migrate "$STATE" "$ASAN/src/webhookctl" "$ROOT/sql" &&
 			stack_webhookd_start "$STATE" "$ASAN/src/webhookd" &&
-			PORT=$(stack_free_port 18080) &&
 			stack_nginx_start "$STATE" main "127.0.0.1:$PORT" "$STATE/run/webhookd.sock" "$ROOT"
 	} >"$LOGS/stack-up.log" 2>&1
 	local rc=$?
@@ -257,45 +347,184 @@ stack_up() {
 		return 0
 	fi
 	fail "stack up (see $LOGS/stack-up.log)"
-	local f
-	for f in "$STATE"/log/asan-*; do
-		[[ -f $f ]] || continue
-		echo "  sanitizer report in $f:"
-		head -n 25 "$f" | sed 's/^/      | /'
-	done
+	show_asan_logs "$STATE"
 	return 1
 }
 
+# Stack A's dispatcher (ASan): it runs through the API suite and the
+# browser test (which may queue test deliveries) and must answer a scrape.
+DISPATCHER_PID=''
+step_dispatcher_up() {
+	local code
+	step "asan: start webhook-dispatcher (ASan) on stack A"
+	DISPATCHER_PID=''
+	ASAN_OPTIONS=$(asan_opts "$STATE" dispatcher) \
+		stack_dispatcher_start "$STATE" "$ASAN/src/webhook-dispatcher" main >"$LOGS/dispatcher-up.log" 2>&1
+	local rc=$?
+	sed 's/^/  /' "$LOGS/dispatcher-up.log"
+	if [[ $rc -ne 0 ]]; then
+		fail "dispatcher up (see $LOGS/dispatcher-up.log, $STATE/log/dispatcher-main.log)"
+		show_asan_logs "$STATE"
+		return 1
+	fi
+	DISPATCHER_PID=$(head -n1 "$STATE/run/dispatcher-main.pid")
+	pass "dispatcher up (pid $DISPATCHER_PID)"
+	code=$(curl -s -o "$LOGS/metrics.txt" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$MPORT/metrics")
+	if [[ $code == 200 ]] && grep -q '^webhookd_queue_depth [0-9]' "$LOGS/metrics.txt" &&
+		grep -q '^webhookd_database_up 1$' "$LOGS/metrics.txt"; then
+		pass "dispatcher metrics: queue depth $(sed -n 's/^webhookd_queue_depth //p' "$LOGS/metrics.txt"), database up"
+	else
+		fail "dispatcher metrics on 127.0.0.1:$MPORT answered $code (see $LOGS/metrics.txt)"
+		show_tail "$LOGS/metrics.txt" 20
+	fi
+}
+
+# SIGTERM: the dispatcher finishes its in-flight sends and exits 0.
+step_dispatcher_stop() {
+	local rc
+	step "asan: webhook-dispatcher exits 0 on SIGTERM"
+	if [[ -z $DISPATCHER_PID ]]; then
+		fail "dispatcher: was not started"
+		return
+	fi
+	if ! stack_dispatcher_running "$STATE" main; then
+		wait "$DISPATCHER_PID" 2>/dev/null
+		fail "dispatcher died during the suites (exit $?; see $STATE/log/dispatcher-main.log)"
+		show_tail "$STATE/log/dispatcher-main.log" 20
+		return
+	fi
+	stack_dispatcher_stop "$STATE" main 30
+	wait "$DISPATCHER_PID" 2>/dev/null
+	rc=$?
+	if [[ $rc -eq 0 ]]; then
+		pass "dispatcher: SIGTERM, exit 0"
+	else
+		fail "dispatcher: exit $rc after SIGTERM (see $STATE/log/dispatcher-main.log)"
+		show_tail "$STATE/log/dispatcher-main.log" 20
+	fi
+}
+
+# count_suite LABEL LOG RC: adds the counts of the last "N passed, N
+# failed" line of a Python suite's LOG; RC is its exit status.
+count_suite() {
+	local label=$1 log=$2 rc=$3 line p f
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
+	if [[ -z $line ]]; then
+		[[ $rc -eq 124 ]] && rc="124, timed out"
+		fail "$label suite: no 'N passed, N failed' line (exit $rc)"
+		return
+	fi
+	p=${line%% passed*}
+	f=${line#*, }
+	f=${f%% failed*}
+	[[ $p -gt 0 ]] && pass "$label: $p test(s)" "$p"
+	[[ $f -gt 0 ]] && fail "$label: $f test(s) failed" "$f"
+	if [[ $p -eq 0 && $f -eq 0 ]]; then
+		fail "$label suite: ran no test"
+	elif [[ $rc -ne 0 && $f -eq 0 ]]; then
+		fail "$label suite exited $rc with no failed test"
+	fi
+}
+
 step_integration() {
-	local suite=$ROOT/tests/integration/test_api.py rc line p f
+	local suite=$ROOT/tests/integration/test_api.py rc
 	local lib=$ROOT/contrib/lib-stack.sh
 	step "asan: integration suite (tests/integration/test_api.py)"
 	if [[ ! -f $suite ]]; then
 		fail "integration suite: $suite is missing"
 		return
 	fi
-	local ctl_asan="detect_leaks=$DETECT_LEAKS:abort_on_error=0:log_path=$STATE/log/asan-webhookctl"
 	BASE_URL="http://127.0.0.1:$PORT" \
 		WEBHOOKCTL="$ASAN/src/webhookctl -c $STATE/webhookd.conf" \
 		WEBHOOKD_CONF="$STATE/webhookd.conf" \
 		DB_STOP_CMD="bash -c 'source $lib; stack_db_stop $STATE'" \
 		DB_START_CMD="bash -c 'source $lib; stack_db_start $STATE'" \
 		TOKEN_CACHE_TTL=1 \
-		ASAN_OPTIONS="$ctl_asan" \
-		PYTHONUNBUFFERED=1 timeout 480 python3 "$suite" 2>&1 | tee "$LOGS/integration.log"
-	rc=${PIPESTATUS[0]}
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/integration.log" | tail -n1)
-	if [[ -z $line ]]; then
-		fail "integration suite: no 'N passed, N failed' line (exit $rc)"
+		ASAN_OPTIONS="$(asan_opts "$STATE" webhookctl)" \
+		PYTHONUNBUFFERED=1 run_logged "$LOGS/integration.log" timeout 480 python3 "$suite"
+	rc=$?
+	count_suite integration "$LOGS/integration.log" "$rc"
+}
+
+# The web console in headless Chromium (issue 4): Debian's chromium, node's
+# test runner and playwright-core from npm (never a downloaded browser).
+# The console is served by its own nginx on 127.0.0.1:$CPORT, the origin
+# that stack A's cors_origins allows; the API is stack A's nginx.
+step_browser() {
+	local dir=$ROOT/tests/browser shots=$ROOT/build/screenshots log=$LOGS/browser.log
+	local rc tok code p f c
+	step "browser: the web console in headless Chromium (tests/browser)"
+	local -a pkgs=(chromium)
+	if ! command -v node >/dev/null 2>&1; then
+		pkgs+=(nodejs npm)
+	elif ! command -v npm >/dev/null 2>&1; then
+		pkgs+=(npm)
+	fi
+	if ! stack_install "${pkgs[@]}" >"$LOGS/browser-deps.log" 2>&1; then
+		fail "browser: packages ${pkgs[*]} (see $LOGS/browser-deps.log)"
+		show_tail "$LOGS/browser-deps.log" 10
 		return
 	fi
-	p=${line%% passed*}
-	f=${line#*, }
-	f=${f%% failed*}
-	[[ $p -gt 0 ]] && pass "integration: $p test(s)" "$p"
-	[[ $f -gt 0 ]] && fail "integration: $f test(s) failed" "$f"
-	if [[ $rc -ne 0 && $f -eq 0 ]]; then
-		fail "integration suite exited $rc with no failed test"
+	if [[ ! -x /usr/bin/chromium ]] || ! command -v node >/dev/null 2>&1 ||
+		! command -v npm >/dev/null 2>&1; then
+		fail "browser: /usr/bin/chromium, node or npm missing after installing ${pkgs[*]}"
+		return
+	fi
+	if [[ ! -f $dir/package.json ]]; then
+		fail "browser: $dir/package.json is missing"
+		return
+	fi
+	# playwright-core never downloads a browser; say so anyway.
+	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+	local -a npm_cmd=(npm ci)
+	[[ -f $dir/package-lock.json ]] || npm_cmd=(npm install)
+	if ! (cd "$dir" && timeout 300 "${npm_cmd[@]}" --no-audit --no-fund) \
+		>"$LOGS/npm.log" 2>&1 </dev/null; then
+		fail "browser: ${npm_cmd[*]} in tests/browser (see $LOGS/npm.log)"
+		show_tail "$LOGS/npm.log" 15
+		return
+	fi
+	echo "  ${npm_cmd[*]}: ok"
+	if ! stack_console_start "$STATE" console "127.0.0.1:$CPORT" "$ROOT" >"$LOGS/console-nginx.log" 2>&1; then
+		fail "browser: console nginx on 127.0.0.1:$CPORT (see $LOGS/console-nginx.log)"
+		show_tail "$LOGS/console-nginx.log" 10
+		return
+	fi
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$CPORT/")
+	echo "  console: http://127.0.0.1:$CPORT/ answers $code; API http://127.0.0.1:$PORT"
+	local ctl=("$ASAN/src/webhookctl" -c "$STATE/webhookd.conf")
+	tok=$(ASAN_OPTIONS=$(asan_opts "$STATE" webhookctl) \
+		bash -c '"$@" user add browser-demo >/dev/null && "$@" token create browser-demo --name browser' \
+		_ "${ctl[@]}" 2>>"$LOGS/browser-token.log")
+	if [[ -z $tok ]]; then
+		fail "browser: could not create user browser-demo and its token (see $LOGS/browser-token.log)"
+		show_tail "$LOGS/browser-token.log" 10
+		stack_nginx_stop "$STATE" console
+		return
+	fi
+	rm -rf "$shots"
+	mkdir -p "$shots"
+	CONSOLE_URL="http://127.0.0.1:$CPORT/" API_URL="http://127.0.0.1:$PORT" \
+		TOKEN="$tok" SCREENSHOT_DIR="$shots" CHROMIUM=/usr/bin/chromium \
+		run_logged "$log" timeout 300 node --test --test-reporter=tap tests/browser/
+	rc=$?
+	reap_group "the browser test"
+	stack_nginx_stop "$STATE" console
+	p=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$log" | tail -n1)
+	f=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$log" | tail -n1)
+	c=$(sed -n 's/^# cancelled \([0-9][0-9]*\)$/\1/p' "$log" | tail -n1)
+	if [[ -z $p || -z $f ]]; then
+		[[ $rc -eq 124 ]] && rc="124, timed out"
+		fail "browser: no '# pass N' / '# fail N' lines from node --test (exit $rc, see $log)"
+		return
+	fi
+	f=$((f + ${c:-0}))
+	[[ $p -gt 0 ]] && pass "browser: $p test(s) (screenshots in build/screenshots)" "$p"
+	[[ $f -gt 0 ]] && fail "browser: $f test(s) failed or cancelled" "$f"
+	if [[ $p -eq 0 && $f -eq 0 ]]; then
+		fail "browser: node --test ran no test"
+	elif [[ $rc -ne 0 && $f -eq 0 ]]; then
+		fail "browser: node --test exited $rc with no failed test"
 	fi
 }
 
@@ -316,14 +545,14 @@ step_spawn_fcgi() {
 	{
 		spawn-fcgi -s "$sock2" -M 0660 -F 2 -P "$STATE/run/spawn.pid" -- \
 			"$ASAN/src/webhookd" -c "$conf2" 2>>"$STATE/log/webhookd-spawn.log" &&
-			port2=$(stack_free_port $((PORT + 1))) &&
+			port2=$(stack_free_port 18380) &&
 			stack_nginx_start "$STATE" spawn "127.0.0.1:$port2" "$sock2" "$ROOT"
 	} >"$LOGS/spawn-fcgi.log" 2>&1 || ok=0
 	if [[ $ok -eq 1 ]]; then
 		code1=$(curl -s -o "$LOGS/spawn-health.json" -w '%{http_code}' --max-time 10 \
 			"http://127.0.0.1:$port2/webhooks/v1/health/")
 		local ctl=("$ASAN/src/webhookctl" -c "$STATE/webhookd.conf")
-		tok=$(ASAN_OPTIONS="detect_leaks=$DETECT_LEAKS:abort_on_error=0:log_path=$STATE/log/asan-webhookctl" \
+		tok=$(ASAN_OPTIONS=$(asan_opts "$STATE" webhookctl) \
 			bash -c '"$@" user add spawn-smoke >/dev/null && "$@" token create spawn-smoke' _ "${ctl[@]}" 2>>"$LOGS/spawn-fcgi.log")
 		code2=$(curl -s -o "$LOGS/spawn-list.json" -w '%{http_code}' --max-time 10 \
 			-H "Authorization: Bearer $tok" "http://127.0.0.1:$port2/webhooks/v1/webhook/")
@@ -376,6 +605,107 @@ step_sanitizer_logs() {
 	sanitizer_scan "webhookd logs" "$STATE/log/webhookd.log" "$STATE/log/webhookd-spawn.log" \
 		"$STATE"/log/asan-webhookd.*
 	sanitizer_scan "webhookctl logs" "$STATE"/log/asan-webhookctl.*
+	sanitizer_scan "dispatcher logs" "$STATE"/log/dispatcher-*.log "$STATE"/log/asan-dispatcher.*
+}
+
+# Stack B, for the deliveries suite: its own MariaDB, an ASan webhookd that
+# accepts loopback endpoints (the suite's receivers) and pokes
+# $STATE_D/run/dispatch.sock, and nginx.  CHECK_DELIVERIES_CONF adds
+# key=value settings (space separated) to its webhookd.conf.
+DPORT=''
+stack_d_up() {
+	local -a extra=()
+	read -ra extra <<<"${CHECK_DELIVERIES_CONF:-}"
+	stack_stop_all "$STATE_D" 2>/dev/null
+	rm -rf "$STATE_D"
+	mkdir -p "$STATE_D/suite"
+	{
+		DPORT=$(stack_free_port 18180) &&
+			stack_db_start "$STATE_D" &&
+			stack_db_bootstrap "$STATE_D" &&
+			ASAN_OPTIONS=$(asan_opts "$STATE_D" webhookctl) \
+				stack_write_conf "$STATE_D" "$ASAN/src/webhookctl" \
+				allow_private_endpoints=true token_cache_ttl=1 workers=4 \
+				"dispatcher_notify=$STATE_D/run/dispatch.sock" "${extra[@]}" &&
+			ASAN_OPTIONS=$(asan_opts "$STATE_D" webhookctl) \
+				stack_migrate "$STATE_D" "$ASAN/src/webhookctl" "$ROOT/sql" &&
+			ASAN_OPTIONS=$(asan_opts "$STATE_D" webhookd) \
+				stack_webhookd_start "$STATE_D" "$ASAN/src/webhookd" &&
+			stack_nginx_start "$STATE_D" main "127.0.0.1:$DPORT" "$STATE_D/run/webhookd.sock" "$ROOT"
+	} >"$LOGS/stack-deliveries-up.log" 2>&1
+	local rc=$?
+	sed 's/^/  /' "$LOGS/stack-deliveries-up.log"
+	if [[ $rc -eq 0 ]]; then
+		pass "stack B up (http://127.0.0.1:$DPORT/, allow_private_endpoints)"
+		return 0
+	fi
+	fail "stack B up (see $LOGS/stack-deliveries-up.log)"
+	show_asan_logs "$STATE_D"
+	return 1
+}
+
+# leftover_pids MATCH...: pids of processes whose command line contains
+# every MATCH.
+leftover_pids() {
+	local f pid cmd m ok
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+		cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+		ok=1
+		for m in "$@"; do [[ $cmd == *"$m"* ]] || { ok=0; break; }; done
+		[[ $ok -eq 1 ]] && stack_pid_alive "$pid" && printf '%s\n' "$pid"
+	done
+}
+
+step_deliveries() {
+	local suite=$ROOT/tests/integration/test_deliveries.py rc
+	local lib=$ROOT/contrib/lib-stack.sh sdir=$STATE_D/suite
+	step "asan: deliveries suite (tests/integration/test_deliveries.py) on stack B under $STATE_D"
+	if [[ ! -f $suite ]]; then
+		fail "deliveries suite: $suite is missing"
+		return
+	fi
+	if [[ ! -x $ASAN/src/webhook-dispatcher ]]; then
+		fail "deliveries suite: $ASAN/src/webhook-dispatcher is missing"
+		return
+	fi
+	stack_d_up || return
+	BASE_URL="http://127.0.0.1:$DPORT" \
+		WEBHOOKCTL="$ASAN/src/webhookctl -c $STATE_D/webhookd.conf" \
+		WEBHOOKD_CONF="$STATE_D/webhookd.conf" \
+		DISPATCHER="$ASAN/src/webhook-dispatcher" \
+		DB_STOP_CMD="bash -c 'source $lib; stack_db_stop $STATE_D'" \
+		DB_START_CMD="bash -c 'source $lib; stack_db_start $STATE_D'" \
+		STATE_DIR="$sdir" \
+		TOKEN_CACHE_TTL=1 \
+		ASAN_OPTIONS="$(asan_opts "$STATE_D" suite)" \
+		PYTHONUNBUFFERED=1 run_logged "$LOGS/deliveries.log" timeout 360 python3 "$suite"
+	rc=$?
+	count_suite deliveries "$LOGS/deliveries.log" "$rc"
+
+	step "asan: stack B: leftover dispatchers, webhookd alive, sanitizer logs"
+	local -a left=()
+	mapfile -t left < <(leftover_pids "$ASAN/src/webhook-dispatcher" "$STATE_D/")
+	if [[ ${#left[@]} -eq 0 ]]; then
+		pass "deliveries suite: no dispatcher left running"
+	else
+		fail "deliveries suite left ${#left[@]} dispatcher(s) running (pids ${left[*]}): stopped now"
+		stack_kill_pids 30 "$ASAN/src/webhook-dispatcher" "${left[@]}"
+	fi
+	if stack_webhookd_running "$STATE_D"; then
+		pass "stack B: webhookd master still running"
+	else
+		fail "stack B: webhookd master is gone (see $STATE_D/log/webhookd.log)"
+		show_tail "$STATE_D/log/webhookd.log" 20
+	fi
+	stack_nginx_stop "$STATE_D" main
+	stack_webhookd_stop "$STATE_D"
+	sanitizer_scan "stack B webhookd logs" "$STATE_D/log/webhookd.log" "$STATE_D"/log/asan-webhookd.*
+	sanitizer_scan "stack B webhookctl logs" "$STATE_D"/log/asan-webhookctl.*
+	sanitizer_scan "deliveries suite dispatcher logs" "$sdir"/dispatcher-*.log "$STATE_D"/log/asan-suite.*
+	stack_stop_all "$STATE_D"
 }
 
 # --- main ----------------------------------------------------------------
@@ -407,12 +737,16 @@ fi
 if build asan "$ASAN" --enable-sanitizers --enable-werror; then
 	ASAN_OPTIONS="detect_leaks=$DETECT_LEAKS:abort_on_error=0" make_check asan "$ASAN"
 	if stack_up; then
+		step_dispatcher_up
 		step_integration
+		step_browser
 		step_webhookd_alive
 		step_spawn_fcgi
+		step_dispatcher_stop
 		step_sanitizer_logs
 	fi
 	stack_stop_all "$STATE"
+	step_deliveries
 fi
 
 finish

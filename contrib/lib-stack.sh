@@ -6,8 +6,9 @@
 #
 # Layout of a state directory STATE:
 #     STATE/db/              MariaDB data directory
-#     STATE/run/             sockets and pid files (mysqld.sock, webhookd.sock, *.pid)
-#     STATE/log/             mariadb.err, webhookd.log, ...
+#     STATE/run/             sockets and pid files (mysqld.sock, webhookd.sock,
+#                            dispatch.sock, *.pid, dispatcher-NAME.pid)
+#     STATE/log/             mariadb.err, webhookd.log, dispatcher-NAME.log, ...
 #     STATE/nginx-NAME/      a private nginx instance (nginx.conf, logs, temp)
 #     STATE/db.password      the generated password of MariaDB user webhookd (0600)
 #     STATE/secret.key       webhookd's key file (0600)
@@ -20,7 +21,7 @@
 STACK_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev libmariadb-dev libgcrypt20-dev libcmocka-dev libcurl4-openssl-dev
 	uuid-dev mariadb-server mariadb-client nginx spawn-fcgi wrk python3 valgrind
-	curl clang libclang-rt-14-dev)
+	curl clang libclang-rt-14-dev python3-jsonschema)
 
 # Quiet by default; STACK_VERBOSE=1 shows more.
 stack_log() { printf '[stack] %s\n' "$*" >&2; }
@@ -37,21 +38,26 @@ stack_abspath() {
 
 # --- packages --------------------------------------------------------------
 
-# stack_missing_packages: prints the packages of STACK_PACKAGES not installed.
+# stack_missing_packages PKG...: prints those of the packages not installed.
 stack_missing_packages() {
 	local p
-	for p in "${STACK_PACKAGES[@]}"; do
+	for p in "$@"; do
 		dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
 			printf '%s\n' "$p"
 	done
 }
 
-# stack_deps: installs the missing packages when root (without starting their
-# services); otherwise prints the apt-get line.  Returns 0 when everything is
-# installed afterwards.
+# stack_deps: installs the missing packages of STACK_PACKAGES when root
+# (without starting their services); otherwise prints the apt-get line.
+# Returns 0 when everything is installed afterwards.
 stack_deps() {
+	stack_install "${STACK_PACKAGES[@]}"
+}
+
+# stack_install PKG...: stack_deps for the packages given.
+stack_install() {
 	local -a missing
-	mapfile -t missing < <(stack_missing_packages)
+	mapfile -t missing < <(stack_missing_packages "$@")
 	if [[ ${#missing[@]} -eq 0 ]]; then
 		stack_log "all packages present"
 		return 0
@@ -402,6 +408,34 @@ stack_conf_get() {
 	sed -n -E "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*([^#]*[^#[:space:]])?[[:space:]]*(#.*)?$/\\1/p" "$1" | tail -n1
 }
 
+# stack_conf_has CONF KEY: true when CONF sets KEY (even to an empty value).
+stack_conf_has() {
+	grep -q -E "^[[:space:]]*$2[[:space:]]*=" "$1"
+}
+
+# stack_conf_set CONF KEY VALUE: sets KEY to VALUE in CONF: its last line
+# for KEY is replaced (earlier ones are dropped), or the line is appended.
+# The file keeps mode 0600.
+stack_conf_set() {
+	local conf=$1 key=$2 value=$3
+	[[ -f $conf ]] || { stack_err "$conf does not exist"; return 1; }
+	(
+		umask 077
+		awk -v k="$key" -v v="$value" '
+			BEGIN { re = "^[[:space:]]*" k "[[:space:]]*=" }
+			{ lines[NR] = $0; if ($0 ~ re) last = NR }
+			END {
+				for (i = 1; i <= NR; i++) {
+					if (lines[i] ~ re) {
+						if (i == last) print k " = " v
+					} else print lines[i]
+				}
+				if (!last) print k " = " v
+			}' "$conf" >"$conf.tmp"
+	) || { rm -f "$conf.tmp"; return 1; }
+	mv -f "$conf.tmp" "$conf"
+}
+
 # stack_migrate STATE WEBHOOKCTL SQLDIR: applies the migrations.
 stack_migrate() {
 	"$2" -c "$1/webhookd.conf" migrate --sql-dir "$3"
@@ -459,6 +493,85 @@ stack_webhookd_stop() {
 	stack_kill_pidfile "$s/run/webhookd.pid" "$s/webhookd.conf" 30
 }
 
+# --- webhook-dispatcher ----------------------------------------------------
+
+# stack_dispatcher_running STATE [NAME]
+stack_dispatcher_running() {
+	local s=$1
+	[[ -d $s ]] && s=$(stack_abspath "$s")
+	stack_pidfile_alive "$s/run/dispatcher-${2:-main}.pid" "webhook-dispatcher -c $s/webhookd.conf"
+}
+
+# stack_socket_fresh PATH INODE: true when PATH is a socket whose inode is
+# not INODE (so a stale socket left by an earlier run does not count).
+stack_socket_fresh() {
+	[[ -S $1 && $(stat -c %i "$1" 2>/dev/null) != "$2" ]]
+}
+
+# stack_dispatcher_start STATE DISPATCHER [NAME]: checks the config (-n),
+# starts webhook-dispatcher NAME (default main) on STATE/webhookd.conf in
+# the background (stderr to STATE/log/dispatcher-NAME.log, pid in
+# STATE/run/dispatcher-NAME.pid) and waits until it has bound its
+# dispatcher_notify socket and its metrics_listen port, whichever the
+# config sets (otherwise until it has run for a second).  The caller's
+# environment (e.g. ASAN_OPTIONS) is passed on.
+stack_dispatcher_start() {
+	local s d=$2 name=${3:-main} conf sock metrics pid rc before='' pidf log
+	s=$(stack_abspath "$1") || return 1
+	conf=$s/webhookd.conf
+	pidf=$s/run/dispatcher-$name.pid
+	log=$s/log/dispatcher-$name.log
+	if stack_dispatcher_running "$s" "$name"; then
+		stack_log "dispatcher $name already running (pid $(head -n1 "$pidf"))"
+		return 0
+	fi
+	if [[ ! -x $d ]]; then
+		stack_err "webhook-dispatcher not found or not executable: $d"
+		return 1
+	fi
+	if ! "$d" -n -c "$conf" >>"$log" 2>&1; then
+		stack_err "webhook-dispatcher -n rejects $conf:"
+		tail -n 5 "$log" >&2
+		return 1
+	fi
+	sock=$(stack_conf_get "$conf" dispatcher_notify)
+	metrics=$(stack_conf_get "$conf" metrics_listen)
+	[[ $sock == /* && -S $sock ]] && before=$(stat -c %i "$sock")
+	if [[ -n $metrics ]] && ! stack_port_free "${metrics##*:}"; then
+		stack_err "metrics_listen $metrics: port already in use (dispatcher $name not started)"
+		return 1
+	fi
+	"$d" -c "$conf" </dev/null >>"$log" 2>&1 &
+	pid=$!
+	printf '%s\n' "$pid" >"$pidf"
+	rc=0
+	if [[ $sock == /* ]]; then
+		stack_wait_for 30 "$pid" stack_socket_fresh "$sock" "$before" || rc=$?
+	fi
+	if [[ $rc -eq 0 && -n $metrics ]]; then
+		stack_wait_for 30 "$pid" bash -c "exec 3<>/dev/tcp/${metrics%:*}/${metrics##*:}" || rc=$?
+	fi
+	if [[ $rc -eq 0 && $sock != /* && -z $metrics ]]; then
+		sleep 1
+		stack_pid_alive "$pid" || rc=2
+	fi
+	if [[ $rc -ne 0 ]]; then
+		stack_err "dispatcher $name did not come up (rc $rc: ${sock:-no notify socket}, ${metrics:-no metrics port}); see $log"
+		tail -n 20 "$log" >&2
+		stack_dispatcher_stop "$s" "$name"
+		return 1
+	fi
+	stack_log "dispatcher $name running (pid $pid${sock:+, notify $sock}${metrics:+, metrics http://$metrics/metrics})"
+}
+
+# stack_dispatcher_stop STATE [NAME] [TIMEOUT]: SIGTERM (it finishes its
+# in-flight sends), SIGKILL after TIMEOUT (30) seconds.
+stack_dispatcher_stop() {
+	local s=$1
+	[[ -d $s ]] && s=$(stack_abspath "$s")
+	stack_kill_pidfile "$s/run/dispatcher-${2:-main}.pid" "webhook-dispatcher -c $s/webhookd.conf" "${3:-30}"
+}
+
 # --- nginx -----------------------------------------------------------------
 
 # stack_nginx_conf SRCDIR LISTEN SOCKET: prints nginx/webhookd.conf with its
@@ -480,9 +593,56 @@ stack_nginx_conf() {
 # given, the file EXTRA_CONF inside http {}.  STACK_NGINX_ACCESS_LOG=off
 # turns the access log off.
 stack_nginx_start() {
-	local s name=$2 listen=$3 sock=$4 src d xconf=${6:-} nuser='' i
+	local s name=$2 listen=$3 sock=$4 src d xconf=${6:-}
 	s=$(stack_abspath "$1") || return 1
 	src=$(stack_abspath "$5") || return 1
+	d=$s/nginx-$name
+	if stack_nginx_running "$s" "$name"; then
+		stack_log "nginx $name already running (pid $(head -n1 "$d/nginx.pid"))"
+		return 0
+	fi
+	mkdir -p "$d" || return 1
+	stack_nginx_conf "$src" "$listen" "$sock" >"$d/webhookd.conf" || return 1
+	local -a inc=("$d/webhookd.conf")
+	[[ -n $xconf ]] && inc+=("$(stack_abspath "$xconf")")
+	stack_nginx_run "$s" "$name" "$listen" "${inc[@]}"
+}
+
+# stack_console_conf SRCDIR LISTEN: prints nginx/console.conf with its
+# placeholders filled (@ROOT@ is SRCDIR/web/console).
+stack_console_conf() {
+	local f=$1/nginx/console.conf
+	[[ -f $f ]] || { stack_err "missing $f"; return 1; }
+	[[ -d $1/web/console ]] || { stack_err "missing $1/web/console/"; return 1; }
+	sed -e "s|@LISTEN@|$2|g" -e "s|@ROOT@|$1/web/console|g" "$f"
+}
+
+# stack_console_start STATE NAME LISTEN SRCDIR: starts a private nginx in
+# STATE/nginx-NAME that serves only the web console (nginx/console.conf)
+# on LISTEN, an origin of its own.
+stack_console_start() {
+	local s name=$2 listen=$3 src d
+	s=$(stack_abspath "$1") || return 1
+	src=$(stack_abspath "$4") || return 1
+	d=$s/nginx-$name
+	if stack_nginx_running "$s" "$name"; then
+		stack_log "nginx $name already running (pid $(head -n1 "$d/nginx.pid"))"
+		return 0
+	fi
+	mkdir -p "$d" || return 1
+	stack_console_conf "$src" "$listen" >"$d/console.conf" || return 1
+	stack_nginx_run "$s" "$name" "$listen" "$d/console.conf"
+}
+
+# stack_nginx_run STATE NAME LISTEN FILE...: writes STATE/nginx-NAME/nginx.conf
+# that includes each FILE inside http {} (copies of Debian's fastcgi_params
+# and mime.types sit beside it for relative includes), checks it with
+# nginx -t, starts that nginx and waits until it answers on LISTEN.
+# STACK_NGINX_ACCESS_LOG=off turns the http-level access log off.
+stack_nginx_run() {
+	local s name=$2 listen=$3 d nuser='' i f
+	s=$(stack_abspath "$1") || return 1
+	shift 3
 	d=$s/nginx-$name
 	if stack_nginx_running "$s" "$name"; then
 		stack_log "nginx $name already running (pid $(head -n1 "$d/nginx.pid"))"
@@ -495,12 +655,12 @@ stack_nginx_start() {
 		stack_err "/etc/nginx/fastcgi_params not found (is nginx installed?)"
 		return 1
 	fi
-	stack_nginx_conf "$src" "$listen" "$sock" >"$d/webhookd.conf" || return 1
+	[[ -f /etc/nginx/mime.types ]] && cp /etc/nginx/mime.types "$d/mime.types"
 	stack_is_root && nuser='user root;'
 	local access="access_log $d/logs/access.log;"
 	[[ ${STACK_NGINX_ACCESS_LOG:-on} == off ]] && access='access_log off;'
-	local inc_extra=''
-	[[ -n $xconf ]] && inc_extra="include $(stack_abspath "$xconf");"
+	local includes=''
+	for f in "$@"; do includes+="    include $f;"$'\n'; done
 	cat >"$d/nginx.conf" <<-EOF
 		# generated by contrib/lib-stack.sh
 		$nuser
@@ -519,9 +679,7 @@ stack_nginx_start() {
 		    sendfile on;
 		    tcp_nodelay on;
 		    keepalive_timeout 65;
-		    include $d/webhookd.conf;
-		    $inc_extra
-		}
+		$includes}
 	EOF
 	if [[ $listen =~ :([0-9]+)$ ]] && ! stack_port_free "${BASH_REMATCH[1]}"; then
 		stack_err "port ${BASH_REMATCH[1]} is already in use (nginx $name not started)"
@@ -562,14 +720,20 @@ stack_nginx_stop() {
 	stack_kill_pidfile "$s/nginx-$2/nginx.pid" "$s/nginx-$2/" 15
 }
 
-# stack_stop_all STATE: stops every nginx-*, webhookd, spawn-fcgi children
-# (STATE/run/spawn.pid) and mariadbd of STATE, in that order.
+# stack_stop_all STATE: stops every nginx-*, every dispatcher-NAME,
+# webhookd, spawn-fcgi children (STATE/run/spawn.pid) and mariadbd of
+# STATE, in that order.
 stack_stop_all() {
-	local s=$1 d
+	local s=$1 d f
 	[[ -d $s ]] || return 0
 	s=$(stack_abspath "$s")
 	for d in "$s"/nginx-*; do
 		[[ -d $d ]] && stack_nginx_stop "$s" "${d##*/nginx-}"
+	done
+	for f in "$s"/run/dispatcher-*.pid; do
+		[[ -f $f ]] || continue
+		f=${f##*/dispatcher-}
+		stack_dispatcher_stop "$s" "${f%.pid}"
 	done
 	stack_webhookd_stop "$s"
 	stack_kill_pidfile "$s/run/spawn.pid" "$s/" 30

@@ -31,7 +31,9 @@ CREATE TABLE events (
 -- claim, so a crashed dispatcher's deliveries come due again by
 -- themselves.  body is the exact JSON sent on every attempt.
 -- manual: queued by a test or a redeliver (sent even to a disabled
--- webhook; never counted for auto-disable).
+-- webhook; never counted for auto-disable).  attempt_limit 0: as many
+-- attempts as the dispatcher's retry_schedule allows; a test gets 1 and a
+-- redelivery one more than it had.
 CREATE TABLE deliveries (
   id               UUID NOT NULL PRIMARY KEY,
   event_id         UUID NOT NULL,
@@ -42,7 +44,7 @@ CREATE TABLE deliveries (
   status           ENUM('pending', 'succeeded', 'failed', 'cancelled') NOT NULL DEFAULT 'pending',
   manual           TINYINT(1) NOT NULL DEFAULT 0,
   attempts         INT UNSIGNED NOT NULL DEFAULT 0,
-  attempt_limit    INT UNSIGNED NOT NULL,
+  attempt_limit    INT UNSIGNED NOT NULL DEFAULT 0,
   next_attempt_at  DATETIME(6) NULL,
   claim            BIGINT UNSIGNED NULL,
   response_code    SMALLINT UNSIGNED NULL,

@@ -93,8 +93,8 @@ conf_parse_duration_unit(const char *s, long long bare, long long *ms)
 	return -1;
 }
 
-/* Parses "5s,5m,..." into c->retry_ms ("" for no retries); 0 or -1 (c
- * unchanged). */
+/* Parses "5s,5m 30m" (steps separated by a comma and/or blanks) into
+ * c->retry_ms ("" for no retries); 0 or -1 (c unchanged). */
 static int
 conf_set_schedule(struct conf *c, const char *v)
 {
@@ -103,22 +103,22 @@ conf_set_schedule(struct conf *c, const char *v)
 	int		 n = 0;
 	size_t		 len;
 
-	while (*v == ' ' || *v == '\t')
-		v++;
-	while (*v != '\0') {
-		len = strcspn(v, ",");
-		while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-			len--;
+	for (;;) {
+		v += strspn(v, " \t");
+		if (*v == '\0')
+			break;
+		len = strcspn(v, ", \t");
 		if (n == CONF_MAX_RETRIES || len == 0 || len >= sizeof(tmp))
-			return -1;
+			return -1;	/* an empty step: ",," or a leading comma */
 		memcpy(tmp, v, len);
 		tmp[len] = '\0';
 		if (conf_parse_duration(tmp, &ms[n++]) == -1)
 			return -1;
-		v += strcspn(v, ",");
-		if (*v == ',' && *++v == '\0')
+		v += len;
+		v += strspn(v, " \t");
+		if (*v == ',' && *(v + 1 + strspn(v + 1, " \t")) == '\0')
 			return -1;	/* a trailing comma */
-		while (*v == ' ' || *v == '\t')
+		if (*v == ',')
 			v++;
 	}
 	memcpy(c->retry_ms, ms, sizeof(ms[0]) * (size_t)n);
@@ -241,8 +241,8 @@ conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		return NULL;
 	}
 	case CT_SCHEDULE:
-		return conf_set_schedule(c, v) == -1 ? "must be a comma-"
-		    "separated list of at most 32 durations (5s,5m,30m)" : NULL;
+		return conf_set_schedule(c, v) == -1 ? "must be a list "
+		    "of at most 32 durations (5s,5m,30m)" : NULL;
 	}
 	return "unknown type";
 }

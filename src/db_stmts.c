@@ -17,7 +17,7 @@
 #define DL_COLS \
 	"id, event_id, event_type, status, attempts, response_code, error, " \
 	"duration_ms, " TS("created_at") ", " TS("last_attempt_at") ", " \
-	TS("next_attempt_at") ", DATE_FORMAT(created_at, '%Y%m%d%H%i%s%f') "
+	"IF(claim IS NULL, next_attempt_at, NULL), DATE_FORMAT(created_at, '%Y%m%d%H%i%s%f') "
 #define WH_FILTER \
 	"WHERE w.user_id = ? AND (? IS NULL OR w.status = ?) " \
 	"AND (? IS NULL OR w.api_template_id = ?) "
@@ -110,8 +110,12 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "error_class, error, duration_ms, dns_ms, connect_ms, tls_ms, "
 	    "first_byte_ms, response_excerpt FROM delivery_attempts "
 	    "WHERE delivery_id = ? ORDER BY id", 1, 0 },
-	[ST_DELIVERY_REDELIVER] = { "UPDATE deliveries SET status = 'pending', "
-	    "manual = 1, attempt_limit = GREATEST(attempt_limit, attempts + 1), "
+	/* A finished delivery gets one more attempt (and is manual now);
+	 * a pending one is only brought forward.  Left to right: the
+	 * old status decides before it is set. */
+	[ST_DELIVERY_REDELIVER] = { "UPDATE deliveries SET "
+	    "attempt_limit = IF(status = 'pending', attempt_limit, attempts + 1), "
+	    "manual = IF(status = 'pending', manual, 1), status = 'pending', "
 	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL "
 	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
 	/* The dispatcher's queue.  A claim locks due rows without waiting
@@ -180,8 +184,9 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "FROM deliveries WHERE (? IS NULL OR webhook_id = ?) "
 	    "AND (? IS NULL OR status = ?) "
 	    "ORDER BY created_at DESC, id DESC LIMIT ?", 5, 0 },
-	[ST_ADM_DELIVERY_RETRY] = { "UPDATE deliveries SET status = 'pending', "
-	    "attempt_limit = GREATEST(attempt_limit, attempts + 1), "
+	[ST_ADM_DELIVERY_RETRY] = { "UPDATE deliveries SET "
+	    "attempt_limit = IF(status = 'pending', attempt_limit, attempts + 1), "
+	    "status = 'pending', "
 	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL WHERE id = ?",
 	    1, 0 },
 	[ST_MIG_APPLIED] = { "SELECT COUNT(*) FROM schema_migrations "

@@ -267,6 +267,7 @@ job_result(struct job *j, CURLcode code, const struct conf *c,
 {
 	long		status = 0;
 	long long	delay;
+	int		limit;
 	unsigned	rnd;
 
 	memset(r, 0, sizeof(*r));
@@ -294,7 +295,9 @@ job_result(struct job *j, CURLcode code, const struct conf *c,
 		snprintf(err, 256, "%s", curl_easy_strerror(code));
 	r->error = err;
 	r->gone = status == 410;
-	if (r->gone || j->attempts + 1 >= j->attempt_limit) {
+	/* 0: as many as the dispatcher's retry_schedule allows. */
+	limit = j->attempt_limit > 0 ? j->attempt_limit : conf_attempt_limit(c);
+	if (r->gone || j->attempts + 1 >= limit) {
 		r->status = "failed";
 		r->delivery_failed = 1;
 		return;

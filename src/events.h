@@ -16,7 +16,7 @@ struct event_spec {
 	const char			*type;
 	json_object			*data;		/* not taken */
 	int				 manual;
-	int				 attempt_limit;
+	int				 attempt_limit;	/* 0: the schedule's */
 };
 
 struct event_result {

@@ -123,7 +123,7 @@ fcgi_write_response(FCGX_Request *r, const struct req *q, const struct resp *p)
 	FCGX_FPrintF(r->out, "Status: %d %s\r\n", status, reason(status));
 	if (status != 204)
 		FCGX_FPrintF(r->out, "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n", p->body.len);
+		    "Content-Length: %lu\r\n", (unsigned long)p->body.len);
 	FCGX_PutS("Cache-Control: no-store\r\n", r->out);
 	for (int i = 0; i < p->nheaders; i++)
 		FCGX_FPrintF(r->out, "%s: %s\r\n", p->hname[i], p->hval[i]);

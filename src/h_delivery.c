@@ -95,7 +95,7 @@ h_webhook_test(struct ctx *c)
 		return;
 	}
 	events_notify(c->svc->conf->dispatcher_notify);
-	answer_delivery(c, 202, w.id, r.delivery_id, 0);
+	answer_delivery(c, 202, w.id, r.delivery_id, 1);
 }
 
 /* The delivery id of the path (second segment); -1 when answered. */
@@ -135,7 +135,7 @@ h_delivery_redeliver(struct ctx *c)
 		return;
 	}
 	events_notify(c->svc->conf->dispatcher_notify);
-	answer_delivery(c, 202, w.id, id, 0);
+	answer_delivery(c, 202, w.id, id, 1);
 }
 
 /* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id. */

@@ -140,7 +140,7 @@ h_event_create(struct ctx *c)
 	    .source_user_id = c->who.user_id,
 	    .idempotency_key = in.idempotency_key, .user_id = user_id,
 	    .tpl = &tpl, .type = type, .data = in.data,
-	    .attempt_limit = conf_attempt_limit(c->svc->conf) }, &r);
+	    .attempt_limit = 0 }, &r);	/* the dispatchers' schedule */
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;

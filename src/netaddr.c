@@ -119,10 +119,10 @@ netaddr_host_refused(const char *host)
 	size_t		 n = strlen(host);
 	const char	*pct;
 
-	if (n == 0 || n >= sizeof(tmp))
-		return n != 0 && strchr(host, ':') != NULL;
 	if (is_localhost(host, n))
 		return 1;
+	if (n == 0 || n >= sizeof(tmp))
+		return n != 0 && strchr(host, ':') != NULL;
 	memcpy(tmp, host, n + 1);
 	if ((pct = strchr(tmp, '%')) != NULL) {
 		/* A zone id only makes sense on link-local addresses. */

@@ -83,11 +83,16 @@ valid_endpoint_url(const char *s, size_t len, int allow_private)
 	CURLU		*u;
 	CURLUcode	 rc;
 	const char	*why, *sep;
+	char		 copy[WH_MAX_URL_LEN + 1];
 
 	if (len == 0)
 		return MSG_BLANK;
 	if (len > WH_MAX_URL_LEN)
 		return "Ensure this field has no more than 2048 characters.";
+	/* s need not end at len: parse a terminated copy. */
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	s = copy;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
 			return MSG_URL;
@@ -157,7 +162,7 @@ valid_positive_int(const char *s, long long max, long long *out)
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
 			return VALID_INT_BAD;
-		if (!huge && v > (max - (*p - '0')) / 10)
+		if (!huge && (*p - '0' > max || v > (max - (*p - '0')) / 10))
 			huge = 1;
 		else if (!huge)
 			v = v * 10 + (*p - '0');

@@ -255,7 +255,7 @@ cmd_emit(struct cli *c)
 	snprintf(type, sizeof(type), "%s.completed", tpl.name);
 	rc = events_ingest(c->db, &(struct event_spec){ .source_user_id = uid,
 	    .idempotency_key = key, .user_id = uid, .tpl = &tpl, .type = type,
-	    .data = data, .attempt_limit = conf_attempt_limit(&c->conf) }, &r);
+	    .data = data, .attempt_limit = 0 }, &r);
 	json_object_put(data);
 	if (rc != DB_OK)
 		return fail(c, "emit", rc);

@@ -5,9 +5,12 @@
 Covers authentication, the error model, templates, webhook CRUD, health, unknown
 routes, 405/Allow, nginx's own JSON errors and the "Precedence and edge cases"
 section of the API contract, plus a database outage (last).  Deliveries and events
-are not covered here.
+are not covered here.  Every response is also checked against the OpenAPI document
+doc/openapi.json (openapi_check.py beside this file; needs python3-jsonschema); the
+test every_response_matches_openapi lists what did not match.
 
-Python 3 standard library only.  Configuration (environment):
+Python 3 standard library, and jsonschema for openapi_check.  Configuration
+(environment):
 
   BASE_URL         nginx in front of webhookd          (default http://127.0.0.1:18080)
   WEBHOOKCTL       shell command prefix of the admin CLI, e.g.
@@ -44,6 +47,9 @@ import time
 import traceback
 import urllib.parse
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 
 # --------------------------------------------------------------------------- config
 
@@ -99,12 +105,24 @@ STATUSES = []        # (status, method, target) of every exchange; 0 = no respon
 SECRETS = set()      # ASCII markers that must never appear in a response
 LEAKS = []           # (secret, method, target) where a secret was seen
 REGISTRY = {}        # token -> set of webhook ids created with it (and not deleted)
+OPENAPI_PROBLEMS = []  # (method, target, status, problem): responses unlike doc/openapi.json
 _tls = threading.local()
 
 
 def _record(status, method, target):
     with _lock:
         STATUSES.append((status, method, target[:160]))
+
+
+def _check_openapi(r):
+    """Validates one response against doc/openapi.json; problems are collected."""
+    try:
+        found = openapi_check.check(r.method, r.target, r.status, r.headers, r.body)
+    except Exception as e:  # noqa: BLE001 -- a validator failure is a problem too
+        found = ["the validator failed: %s: %s" % (type(e).__name__, e)]
+    if found:
+        with _lock:
+            OPENAPI_PROBLEMS.extend((r.method, r.target[:160], r.status, p) for p in found)
 
 
 class Fail(AssertionError):
@@ -234,6 +252,7 @@ def exchange(method, target, headers=(), body=None, *, timeout=15.0, raw=None):
     r = Resp(method, target, hdrs, body if raw is None else raw, resp.status, resp.reason,
              resp.getheaders(), rbody, time.monotonic() - t0)
     _record(r.status, method, target)
+    _check_openapi(r)
     with _lock:
         secrets = list(SECRETS)
     for s in secrets:
@@ -663,6 +682,21 @@ def test_health_ok():
     r = api("GET", HEALTH)
     b = expect(r, 200)
     check(isinstance(b, dict) and b.get("status") == "ok", 'expected {"status": "ok"}', r)
+
+
+@test
+def test_openapi_document_served():
+    r = api("GET", V1 + "/openapi.json")
+    b = expect(r, 200)
+    check(isinstance(b, dict) and re.match(r"^3\.1\.[0-9]+$", str(b.get("openapi"))),
+          "not an OpenAPI 3.1 document: openapi is %r" % (b.get("openapi") if isinstance(b, dict) else b), r)
+    problems = openapi_check.check_document(b)
+    check(not problems, "the served document has %d problems: %s" % (
+        len(problems), "; ".join(problems[:10])), r)
+    with open(openapi_check.DEFAULT_PATH, "rb") as f:
+        mine = json.loads(f.read().decode("utf-8"))
+    check(b == mine, "the served document is not %s (the one responses are checked against)"
+          % openapi_check.DEFAULT_PATH, r)
 
 
 @test
@@ -2035,6 +2069,17 @@ def test_hostile_transfer_encoding_methods_duplicates():
 
 
 # ---- end of the normal tests -----------------------------------------------------------
+
+@test
+def test_every_response_matches_openapi():
+    with _lock:
+        found = list(OPENAPI_PROBLEMS)
+        n = len(STATUSES)
+    check(not found, "%d problems in the responses (of %d) checked against doc/openapi.json:\n%s" % (
+        len(found), n, "\n".join("%s %s -> %s: %s" % (m, _trunc(t, 120), s, p)
+                                  for m, t, s, p in found[:60])
+        + ("\n(%d more)" % (len(found) - 60) if len(found) > 60 else "")))
+
 
 @test
 def test_no_server_errors_and_no_secret_leaks_seen():

@@ -1,6 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/* test_auth.c: splitting the Authorization header into a bearer token. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-static void t(void **s){(void)s;}
-int main(void){const struct CMUnitTest x[]={cmocka_unit_test(t)};return cmocka_run_group_tests(x,NULL,NULL);}
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "crypto.h"
+#include "wh_limits.h"
+
+#define NROWS(a)	(sizeof(a) / sizeof((a)[0]))
+#define TOK	"whk_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define TOKLEN	(WH_TOKEN_LEN + 2)	/* as auth_check's buffer */
+
+struct auth_row {
+	const char	*h;
+	enum wh_err	 want;
+	const char	*tok;	/* the token copied when WH_OK */
+};
+
+static const struct auth_row rows[] = {
+	{ NULL, WH_E_NOT_AUTH, NULL },
+	/* Another scheme, or no scheme: not authenticated. */
+	{ "", WH_E_NOT_AUTH, NULL },
+	{ "   ", WH_E_NOT_AUTH, NULL },
+	{ "Basic abc", WH_E_NOT_AUTH, NULL },
+	{ "Basic dXNlcjpwYXNz", WH_E_NOT_AUTH, NULL },
+	{ "Token x", WH_E_NOT_AUTH, NULL },
+	{ "Token " TOK, WH_E_NOT_AUTH, NULL },
+	{ "Bearerx tok", WH_E_NOT_AUTH, NULL },
+	{ "Bearer" TOK, WH_E_NOT_AUTH, NULL },
+	{ "Bearer:" TOK, WH_E_NOT_AUTH, NULL },
+	{ "Beare " TOK, WH_E_NOT_AUTH, NULL },
+	{ TOK, WH_E_NOT_AUTH, NULL },
+	{ "Digest username=\"a\"", WH_E_NOT_AUTH, NULL },
+	/* Bearer with nothing: authentication failed. */
+	{ "Bearer", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer ", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer    ", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer\t", WH_E_AUTH_FAILED, NULL },
+	{ "bearer", WH_E_AUTH_FAILED, NULL },
+	/* The scheme name in any case; blanks around. */
+	{ "Bearer " TOK, WH_OK, TOK },
+	{ "bearer " TOK, WH_OK, TOK },
+	{ "BEARER " TOK, WH_OK, TOK },
+	{ "bEaReR " TOK, WH_OK, TOK },
+	{ "Bearer    " TOK, WH_OK, TOK },
+	{ "Bearer\t" TOK, WH_OK, TOK },
+	{ "Bearer " TOK "   ", WH_OK, TOK },
+	{ "Bearer " TOK "\t", WH_OK, TOK },
+	{ "  Bearer " TOK, WH_OK, TOK },
+	{ "\tBearer \t " TOK " \t ", WH_OK, TOK },
+	/* A malformed token: authentication failed. */
+	{ "Bearer x", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer abc", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer Basic", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer whk_", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer whk_0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcde", WH_E_AUTH_FAILED, NULL },	/* 1 short */
+	{ "Bearer whk_0123456789ABCDEF0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef", WH_E_AUTH_FAILED, NULL },	/* upper case */
+	{ "Bearer WHK_0123456789abcdef0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer " TOK "0", WH_E_AUTH_FAILED, NULL },	/* 1 long */
+	{ "Bearer " TOK "00", WH_E_AUTH_FAILED, NULL },	/* 2 long */
+	{ "Bearer " TOK " " TOK, WH_E_AUTH_FAILED, NULL },
+	{ "Bearer " TOK " x", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer  \"" TOK "\"", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer " TOK "\n", WH_E_AUTH_FAILED, NULL },
+	{ "Bearer\n" TOK, WH_E_NOT_AUTH, NULL },
+};
+
+static const char *
+err_name(enum wh_err e)
+{
+	switch (e) {
+	case WH_OK:
+		return "WH_OK";
+	case WH_E_NOT_AUTH:
+		return "WH_E_NOT_AUTH";
+	case WH_E_AUTH_FAILED:
+		return "WH_E_AUTH_FAILED";
+	default:
+		return err_code(e);
+	}
+}
+
+static void
+test_parse_rows(void **state)
+{
+	char	tok[TOKLEN];
+	int	bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		const struct auth_row *r = &rows[i];
+		enum wh_err got;
+
+		memset(tok, 'X', sizeof(tok));
+		got = auth_parse_header(r->h, tok, sizeof(tok));
+		if (got != r->want || (r->want == WH_OK &&
+		    (memchr(tok, '\0', sizeof(tok)) == NULL ||
+		    strcmp(tok, r->tok) != 0))) {
+			print_message("auth row %zu: \"%s\": expected %s, got "
+			    "%s\n", i, r->h ? r->h : "(null)",
+			    err_name(r->want), err_name(got));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A token longer than the buffer fails without writing past it. */
+static void
+test_long_token_no_overflow(void **state)
+{
+	struct {
+		char	tok[16];
+		char	guard[32];
+	} b;
+	char	*h;
+	size_t	 n = 100000;
+
+	(void)state;
+	memset(&b, 'G', sizeof(b));
+	assert_int_equal(auth_parse_header("Bearer " TOK, b.tok,
+	    sizeof(b.tok)), WH_E_AUTH_FAILED);
+	for (size_t i = 0; i < sizeof(b.guard); i++)
+		assert_int_equal(b.guard[i], 'G');
+
+	/* Exactly the buffer: one byte too many for the NUL. */
+	memset(&b, 'G', sizeof(b));
+	assert_int_equal(auth_parse_header("Bearer 0123456789abcdef", b.tok,
+	    sizeof(b.tok)), WH_E_AUTH_FAILED);
+	assert_int_equal(b.guard[0], 'G');
+
+	h = malloc(n + 8);
+	assert_non_null(h);
+	memcpy(h, "Bearer ", 7);
+	memset(h + 7, 'a', n);
+	h[7 + n] = '\0';
+	memset(&b, 'G', sizeof(b));
+	assert_int_equal(auth_parse_header(h, b.tok, sizeof(b.tok)),
+	    WH_E_AUTH_FAILED);
+	for (size_t i = 0; i < sizeof(b.guard); i++)
+		assert_int_equal(b.guard[i], 'G');
+	free(h);
+}
+
+/* A buffer of exactly the token's size plus its NUL is enough. */
+static void
+test_exact_buffer(void **state)
+{
+	char	tok[WH_TOKEN_LEN + 1];
+
+	(void)state;
+	assert_int_equal(auth_parse_header("Bearer " TOK, tok, sizeof(tok)),
+	    WH_OK);
+	assert_string_equal(tok, TOK);
+	assert_int_equal(auth_parse_header("Bearer " TOK, tok, 0),
+	    WH_E_AUTH_FAILED);
+}
+
+/* Tokens the service issues parse. */
+static void
+test_fresh_tokens(void **state)
+{
+	char	tok[WH_TOKEN_LEN + 1], h[WH_TOKEN_LEN + 16], out[TOKLEN];
+
+	(void)state;
+	for (int i = 0; i < 50; i++) {
+		crypto_token_new(tok);
+		snprintf(h, sizeof(h), "Bearer %s", tok);
+		assert_int_equal(auth_parse_header(h, out, sizeof(out)), WH_OK);
+		assert_string_equal(out, tok);
+	}
+}
+
+static void
+test_cache_new_free(void **state)
+{
+	struct auth_cache	*c;
+
+	(void)state;
+	c = auth_cache_new(5);
+	assert_non_null(c);
+	auth_cache_free(c);
+	c = auth_cache_new(0);
+	assert_non_null(c);
+	auth_cache_free(c);
+	auth_cache_free(NULL);
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	return crypto_init();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_rows),
+		cmocka_unit_test(test_long_token_no_overflow),
+		cmocka_unit_test(test_exact_buffer),
+		cmocka_unit_test(test_fresh_tokens),
+		cmocka_unit_test(test_cache_new_free),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
