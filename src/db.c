@@ -115,6 +115,10 @@ db_connect(struct db *db)
 	mysql_optionsv(db->m, MYSQL_OPT_READ_TIMEOUT, &rwto);
 	mysql_optionsv(db->m, MYSQL_OPT_WRITE_TIMEOUT, &rwto);
 	mysql_optionsv(db->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	/* READ COMMITTED takes no gap locks: inserts into the outbox do not
+	 * wait on (or deadlock with) the dispatchers' claims. */
+	mysql_optionsv(db->m, MYSQL_INIT_COMMAND,
+	    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 	if (mysql_real_connect(db->m,
 	    c->db_socket && *c->db_socket ? "localhost" : c->db_host,
 	    c->db_user, c->db_password, c->db_name,
@@ -273,6 +277,8 @@ exec_once(struct db *db, enum stmt_id id, const struct db_arg *args,
 		*errnum = mysql_stmt_errno(st);
 		snprintf(db->err, sizeof(db->err), "execute %d: %s", (int)id,
 		    mysql_stmt_error(st));
+		if (*errnum == ER_LOCK_DEADLOCK || *errnum == ER_LOCK_WAIT_TIMEOUT)
+			return DB_DEADLOCK;
 		return *errnum == ER_DUP_ENTRY ? DB_DUP : DB_ERR;
 	}
 	if (affected != NULL)
@@ -306,8 +312,13 @@ db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
 		}
 		rc = exec_once(db, id, args, cols, ncols, cb, ctx, affected,
 		    &errnum);
+		/* Outside a transaction the server rolled back only this
+		 * statement: send it again. */
+		for (int k = 1; rc == DB_DEADLOCK && !in_tx && k < DB_TX_TRIES; k++)
+			rc = exec_once(db, id, args, cols, ncols, cb, ctx,
+			    affected, &errnum);
 		db->last_use_ms = now_ms();
-		if (rc == DB_OK || rc == DB_DUP)
+		if (rc == DB_OK || rc == DB_DUP || rc == DB_DEADLOCK)
 			return rc;
 		if (!is_conn_error(errnum)) {
 			log_error("database: %s (%u)", db->err, errnum);
@@ -360,6 +371,8 @@ db_commit(struct db *db)
 	db->in_tx = 0;
 	if (mysql_commit(db->m) == 0)
 		return DB_OK;
+	if (mysql_errno(db->m) == ER_LOCK_DEADLOCK)
+		return DB_DEADLOCK;	/* Galera certification, say */
 	snprintf(db->err, sizeof(db->err), "commit: %s", mysql_error(db->m));
 	log_warn("database %s", db->err);
 	if (is_conn_error(mysql_errno(db->m))) {

@@ -15,6 +15,8 @@ enum db_rc {
 	DB_NOTFOUND,	/* no row, or no row changed */
 	DB_DUP,		/* a unique key said no */
 	DB_DOWN,	/* the database cannot be reached now */
+	DB_DEADLOCK,	/* a deadlock or lock wait rolled the transaction back:
+			 * run the whole transaction again */
 	DB_ERR		/* anything else; logged */
 };
 
@@ -37,6 +39,9 @@ enum db_rc	 db_ping(struct db *);
  * DB_OK, DB_DOWN or DB_ERR.
  */
 enum db_rc	 db_begin(struct db *);
+
+/* How often a transaction is run again after DB_DEADLOCK. */
+#define DB_TX_TRIES	4
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 
@@ -199,6 +204,8 @@ enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id);
 
 /* The dispatcher's side of the queue. */
+#define DQ_MAX_BATCH	64	/* deliveries claimed per statement */
+
 struct dq_job_row {
 	char		 id[WH_UUID_LEN + 1];
 	char		 event_id[WH_UUID_LEN + 1];

@@ -144,6 +144,15 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_DQ_CANCEL_ONE] = { "UPDATE deliveries SET status = 'cancelled', "
 	    "next_attempt_at = NULL, claim = NULL WHERE id = ? AND claim = ?",
 	    2, 0 },
+	/* Recording locks the webhook before the delivery, the order the
+	 * API's disable and delete take. */
+	[ST_DQ_LOCK_WEBHOOK] = { "SELECT id FROM webhooks WHERE id = ? "
+	    "FOR UPDATE", 1, 0 },
+	/* An attempt whose claim was lost (redelivered or cancelled in the
+	 * meantime) still counts: attempts matches the attempt log. */
+	[ST_DQ_COUNT_LOST] = { "UPDATE deliveries SET attempts = attempts + 1, "
+	    "response_code = ?, error = ?, duration_ms = ?, "
+	    "last_attempt_at = ? WHERE id = ?", 5, 0 },
 	[ST_DQ_WH_SUCCESS] = { "UPDATE webhooks SET consecutive_failures = 0, "
 	    "failing_since = NULL, last_delivery_at = ?, "
 	    "last_delivery_status = 'succeeded', last_delivery_code = ? "

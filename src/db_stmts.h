@@ -43,6 +43,8 @@ enum stmt_id {
 	ST_DQ_ATTEMPT_INSERT,
 	ST_DQ_FINISH,
 	ST_DQ_CANCEL_ONE,
+	ST_DQ_LOCK_WEBHOOK,
+	ST_DQ_COUNT_LOST,
 	ST_DQ_WH_SUCCESS,
 	ST_DQ_WH_ATTEMPT_FAILED,
 	ST_DQ_WH_DELIVERY_FAILED,
@@ -98,9 +100,6 @@ int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
 
 /* Runs trusted SQL text (migrations), several statements allowed. */
 enum db_rc	db_exec_script(struct db *, const char *sql);
-
-/* The claim marks at most this many deliveries per statement. */
-#define DQ_MAX_BATCH	64
 
 #define ARG_STR(s)	{ DBA_STR, (s), strlen(s), 0 }
 #define ARG_STRN(s)	{ (s) ? DBA_STR : DBA_NULL, (s), (s) ? strlen(s) : 0, 0 }

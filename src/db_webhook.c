@@ -164,21 +164,9 @@ finish_tx(struct db *db, enum db_rc rc)
 	return db_commit(db);
 }
 
-enum db_rc
-db_webhook_update(struct db *db, uint64_t user_id,
-    const struct webhook_write *w)
+static enum db_rc
+update_once(struct db *db, const struct db_arg *a, const struct webhook_write *w)
 {
-	int			set = w->secret_ct != NULL;
-	struct db_arg		a[] = { ARG_STR(w->endpoint_url),
-	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
-	    ARG_INT(w->reset_failures), ARG_INT(w->reset_failures),
-	    ARG_INT(w->secret_change), ARG_INT(set),
-	    ARG_INT(w->secret_change), ARG_INT(set),
-	    ARG_INT(w->secret_change), ARG_INT(set),
-	    ARG_INT(w->rotation_grace),
-	    ARG_INT(w->secret_change), ARG_BLOB(w->secret_ct, w->secret_ct_len),
-	    ARG_INT(w->secret_change), ARG_STRN(w->secret_key_id),
-	    ARG_STR(w->now_db), ARG_STR(w->id), ARG_INT(user_id) };
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
@@ -195,9 +183,32 @@ db_webhook_update(struct db *db, uint64_t user_id,
 }
 
 enum db_rc
-db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
+db_webhook_update(struct db *db, uint64_t user_id,
+    const struct webhook_write *w)
 {
-	struct db_arg		a[] = { ARG_STR(id), ARG_INT(user_id) };
+	int			set = w->secret_ct != NULL;
+	struct db_arg		a[] = { ARG_STR(w->endpoint_url),
+	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
+	    ARG_INT(w->reset_failures), ARG_INT(w->reset_failures),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->secret_change), ARG_INT(set),
+	    ARG_INT(w->rotation_grace),
+	    ARG_INT(w->secret_change), ARG_BLOB(w->secret_ct, w->secret_ct_len),
+	    ARG_INT(w->secret_change), ARG_STRN(w->secret_key_id),
+	    ARG_STR(w->now_db), ARG_STR(w->id), ARG_INT(user_id) };
+	enum db_rc		rc = DB_DEADLOCK;
+
+	/* The webhook row is locked before its deliveries, as the
+	 * dispatcher does; a deadlock left anyway is run again. */
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++)
+		rc = update_once(db, a, w);
+	return rc;
+}
+
+static enum db_rc
+delete_once(struct db *db, const struct db_arg *a, const char *id)
+{
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
@@ -209,4 +220,15 @@ db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 	if (rc == DB_OK)
 		rc = cancel_pending(db, id, 1);
 	return finish_tx(db, rc);
+}
+
+enum db_rc
+db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
+{
+	struct db_arg	a[] = { ARG_STR(id), ARG_INT(user_id) };
+	enum db_rc	rc = DB_DEADLOCK;
+
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++)
+		rc = delete_once(db, a, id);
+	return rc;
 }

@@ -37,6 +37,7 @@ struct disp {
 	int			 inflight;
 	int			 notify_fd;	/* -1: none */
 	int			 metrics_fd;	/* -1: none */
+	ino_t			 notify_ino;	/* of the socket this one bound */
 	struct job		*to_record;	/* finished, not yet recorded */
 	int			 unrecorded;
 	long long		 next_claim_ms;	/* monotonic */
@@ -59,7 +60,7 @@ usage(void)
 
 /* A unix datagram socket webhookd pokes after queueing a delivery. */
 static int
-notify_open(const char *path)
+notify_open(const char *path, ino_t *ino)
 {
 	struct sockaddr_un	sun;
 	int			fd;
@@ -77,13 +78,15 @@ notify_open(const char *path)
 	    0)) == -1)
 		return -1;
 	unlink(path);
+	struct stat st;
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0660) == -1) {
+	    chmod(path, 0660) == -1 || stat(path, &st) == -1) {
 		log_warn("dispatcher_notify %s: %s; polling only", path,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
+	*ino = st.st_ino;
 	return fd;
 }
 
@@ -170,6 +173,10 @@ metrics_serve(struct disp *d)
 struct claim_ctx {
 	struct disp		*d;
 	unsigned long long	 claim;
+	/* Deliveries to cancel: done after the claimed rows are read, as
+	 * the connection is busy while they are. */
+	char			 cancel[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	int			 ncancel;
 };
 
 /* One claimed delivery: start it, or cancel it when it may not go out. */
@@ -184,7 +191,8 @@ start_job(void *vctx, const struct dq_job_row *r)
 	    strcmp(r->webhook_status, "enabled") != 0)) {
 		log_info("delivery %s: webhook %s %s; cancelled", r->id,
 		    r->webhook_id, r->webhook_exists ? "disabled" : "deleted");
-		dq_cancel(d->db, r->id, x->claim);
+		if (x->ncancel < DQ_MAX_BATCH)
+			memcpy(x->cancel[x->ncancel++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}
 	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL)
@@ -200,14 +208,18 @@ start_job(void *vctx, const struct dq_job_row *r)
 static void
 claim(struct disp *d)
 {
-	struct claim_ctx	x = { d, 0 };
+	struct claim_ctx	x;
 	int			room = d->conf.dispatcher_concurrency - d->inflight;
 	int			n = room < d->conf.dispatcher_batch ? room :
 				    d->conf.dispatcher_batch, got = 0;
 	long long		now = time_mono_ms();
 
-	if (n <= 0 || now < d->next_claim_ms)
+	/* Outcomes not yet recorded come first: claiming again could
+	 * resend deliveries whose lease ran out during an outage. */
+	if (n <= 0 || now < d->next_claim_ms || d->to_record != NULL)
 		return;
+	memset(&x, 0, sizeof(x));
+	x.d = d;
 	crypto_random(&x.claim, sizeof(x.claim));
 	x.claim &= 0x7fffffffffffffffULL;
 	switch (dq_claim(d->db, x.claim, n, d->conf.dispatcher_lease_ms * 1000,
@@ -215,6 +227,8 @@ claim(struct disp *d)
 	case DB_OK:
 		/* A full batch: more may be due; otherwise wait to poll. */
 		d->next_claim_ms = got >= n ? now : now + d->conf.dispatcher_poll_ms;
+		for (int i = 0; i < x.ncancel; i++)
+			dq_cancel(d->db, x.cancel[i], x.claim);	/* else: lease */
 		break;
 	default:
 		d->next_claim_ms = now + DB_RETRY_MS;
@@ -349,6 +363,7 @@ run(struct disp *d)
 	    d->conf.dispatcher_concurrency, d->conf.dispatcher_batch,
 	    d->conf.retry_n);
 	while (!stop_requested || d->inflight > 0 || d->to_record != NULL) {
+		record(d);
 		if (!stop_requested)
 			claim(d);
 		curl_multi_perform(d->multi, &running);
@@ -428,14 +443,19 @@ main(int argc, char *argv[])
 		} else {
 			/* Only a real run takes over the sockets: -n must not
 			 * replace a running dispatcher's wake-up socket. */
-			d.notify_fd = notify_open(d.conf.dispatcher_notify);
+			d.notify_fd = notify_open(d.conf.dispatcher_notify,
+			    &d.notify_ino);
 			d.metrics_fd = metrics_open(d.conf.metrics_listen);
 			rc = run(&d);
 		}
 	}
 	if (d.notify_fd != -1) {
+		struct stat st;
 		close(d.notify_fd);
-		unlink(d.conf.dispatcher_notify);
+		/* Another dispatcher may have bound the path since. */
+		if (stat(d.conf.dispatcher_notify, &st) == 0 &&
+		    st.st_ino == d.notify_ino)
+			unlink(d.conf.dispatcher_notify);
 	}
 	if (d.metrics_fd != -1)
 		close(d.metrics_fd);

@@ -86,20 +86,24 @@ events_ingest(struct db *db, const struct event_spec *e,
 	if (e->idempotency_key != NULL &&
 	    (rc = replay(db, e, r)) != DB_NOTFOUND)
 		return rc;
-	crypto_uuid_v7(r->id);
-	time_now(rfc, dbnow);
-	if ((rc = db_begin(db)) != DB_OK)
-		return rc;
-	if ((rc = ingest_tx(db, e, r, rfc, dbnow)) != DB_OK) {
+	rc = DB_DEADLOCK;
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
+		crypto_uuid_v7(r->id);
+		time_now(rfc, dbnow);
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if ((rc = ingest_tx(db, e, r, rfc, dbnow)) == DB_OK) {
+			rc = db_commit(db);
+			continue;
+		}
 		db_rollback(db);
 		/* The same key committed by a concurrent report first. */
 		if (rc == DB_DUP && e->idempotency_key != NULL) {
 			memset(r, 0, sizeof(*r));
 			return replay(db, e, r);
 		}
-		return rc;
 	}
-	return db_commit(db);
+	return rc;
 }
 
 void

@@ -173,7 +173,7 @@ jsonx_check(const char *s, size_t n, struct jsonx_span *nul_key)
 }
 
 json_object *
-jsonx_string_lossy(const char *s, size_t n)
+jsonx_string_lossy(const char *s, size_t n, size_t max)
 {
 	struct buf	 b = { 0 };
 	json_object	*o = NULL;
@@ -181,6 +181,8 @@ jsonx_string_lossy(const char *s, size_t n)
 
 	for (size_t i = 0; i < n; i += used) {
 		used = utf8_len((const unsigned char *)s + i, n - i);
+		if (b.len + (used == 0 ? 3 : used) > max)
+			break;
 		if (used == 0) {
 			used = 1;
 			if (buf_append(&b, "\xef\xbf\xbd", 3) == -1)

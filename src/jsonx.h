@@ -26,8 +26,10 @@ const char	*jsonx_check(const char *s, size_t n, struct jsonx_span *nul_key);
 
 /*
  * A JSON string of n bytes that may not be UTF-8 (a receiver's answer):
- * each ill-formed sequence becomes U+FFFD.  NULL when out of memory.
+ * each ill-formed sequence becomes U+FFFD, and the result stops before it
+ * would pass max bytes (never inside a character).  NULL when out of
+ * memory.
  */
-json_object	*jsonx_string_lossy(const char *s, size_t n);
+json_object	*jsonx_string_lossy(const char *s, size_t n, size_t max);
 
 #endif

@@ -129,7 +129,8 @@ render_attempt(struct jw *w, const struct attempt_row *a)
 	jw_key(w, "response_excerpt");
 	if (!a->has_excerpt)
 		jw_null(w);
-	else if ((ex = jsonx_string_lossy(a->excerpt, a->excerpt_len)) == NULL)
+	else if ((ex = jsonx_string_lossy(a->excerpt, a->excerpt_len,
+	    sizeof(a->excerpt) - 1)) == NULL)
 		w->err = 1;
 	else {
 		/* A receiver's bytes, made valid UTF-8 first. */

@@ -66,13 +66,20 @@ jsonx_reports_nul_keys(void **state)
 static void
 jsonx_lossy_strings(void **state)
 {
-	json_object	*o = jsonx_string_lossy("a\xff" "b\xc3\xa9", 5);
+	json_object	*o = jsonx_string_lossy("a\xff" "b\xc3\xa9", 5, 1024);
 
 	assert_non_null(o);
 	assert_string_equal(json_object_get_string(o), "a\xef\xbf\xbd" "b\xc3\xa9");
 	json_object_put(o);
-	o = jsonx_string_lossy("", 0);
+	o = jsonx_string_lossy("", 0, 1024);
 	assert_string_equal(json_object_get_string(o), "");
+	json_object_put(o);
+	/* capped: never past max, never inside a character */
+	o = jsonx_string_lossy("ab\xc3\xa9", 4, 3);
+	assert_string_equal(json_object_get_string(o), "ab");
+	json_object_put(o);
+	o = jsonx_string_lossy("\xe9\xe9\xe9", 3, 7);
+	assert_string_equal(json_object_get_string(o), "\xef\xbf\xbd\xef\xbf\xbd");
 	json_object_put(o);
 }
 
