@@ -15,6 +15,7 @@ enum stmt_id {
 	ST_WH_GET,
 	ST_WH_COUNT,
 	ST_WH_LIST,
+	ST_WH_LIST_ALL,
 	ST_WH_INSERT,
 	ST_WH_ID_BY_TPL,
 	ST_WH_UPDATE,

@@ -102,9 +102,15 @@ db_webhook_list(struct db *db, uint64_t user_id,
 	    ARG_STRN(f->api_template), ARG_INT(limit), ARG_INT(offset) };
 	enum db_rc		 rc;
 
+	struct db_arg		 all[] = { ARG_INT(user_id), ARG_INT(limit),
+	    ARG_INT(offset) };
+
 	if ((row = malloc(sizeof(*row))) == NULL)
 		return DB_ERR;
-	rc = wh_query(db, ST_WH_LIST, a, row, fn, ctx, NULL);
+	if (f->status == NULL && f->api_template == NULL)
+		rc = wh_query(db, ST_WH_LIST_ALL, all, row, fn, ctx, NULL);
+	else
+		rc = wh_query(db, ST_WH_LIST, a, row, fn, ctx, NULL);
 	free(row);
 	return rc;
 }

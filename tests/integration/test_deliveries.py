@@ -69,6 +69,12 @@ import tempfile
 import threading
 import time
 import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
+
+OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
+_openapi_lock = threading.Lock()
 import urllib.parse
 import uuid
 
@@ -298,6 +304,10 @@ def exchange(method, target, headers=(), body=None, *, timeout=15.0):
     r = Resp(method, target, hdrs, body, resp.status, resp.reason, resp.getheaders(), rbody,
              time.monotonic() - t0)
     _tls.last = r
+    found = openapi_check.check(method, target, resp.status, resp.getheaders(), rbody)
+    if found:
+        with _openapi_lock:
+            OPENAPI_PROBLEMS.extend((method, target[:160], resp.status, p) for p in found)
     return r
 
 
@@ -2280,6 +2290,16 @@ def _print_failure(name, reason, resp):
 
 def _on_signal(signum, frame):
     raise SystemExit(128 + signum)
+
+
+@test
+def test_every_response_matches_openapi():
+    """Every API response this suite received matches doc/openapi.json."""
+    with _openapi_lock:
+        found = list(OPENAPI_PROBLEMS)
+    if found:
+        raise Fail("%d response(s) unlike doc/openapi.json:\n%s" % (len(found), "\n".join(
+            "  %s %s -> %d: %s" % p for p in found[:30])), None)
 
 
 def main(argv):
