@@ -292,6 +292,35 @@ step_distcheck() {
 	fi
 }
 
+# Static analysis: cppcheck over the sources and unit tests; the few false
+# positives carry a commented inline suppression in the code.
+step_cppcheck() {
+	step "cppcheck"
+	if ! command -v cppcheck >/dev/null 2>&1; then
+		fail "cppcheck is not installed"
+		return
+	fi
+	if cppcheck --enable=warning,performance,portability --std=c11 --quiet \
+		--inline-suppr --error-exitcode=1 -I "$ROOT/src" -I "$PLAIN" \
+		"$ROOT"/src/*.c "$ROOT"/tests/unit/*.c >"$LOGS/cppcheck.log" 2>&1; then
+		pass "cppcheck: no findings"
+	else
+		fail "cppcheck (see $LOGS/cppcheck.log)"
+		show_tail "$LOGS/cppcheck.log"
+	fi
+}
+
+# The libFuzzer harnesses of tests/fuzz, 15 s each (contrib/fuzz.sh).
+step_fuzz() {
+	step "fuzz: tests/fuzz harnesses (libFuzzer, ASan/UBSan)"
+	if bash "$ROOT/contrib/fuzz.sh" 15 >"$LOGS/fuzz.log" 2>&1; then
+		pass "fuzz: $(grep -c '   ok:' "$LOGS/fuzz.log") harness(es), no finding"
+	else
+		fail "fuzz (see $LOGS/fuzz.log)"
+		show_tail "$LOGS/fuzz.log" 40
+	fi
+}
+
 # asan_opts STATE NAME: ASAN_OPTIONS that log to STATE/log/asan-NAME.PID.
 asan_opts() {
 	printf 'detect_leaks=%s:abort_on_error=0:log_path=%s/log/asan-%s' "$DETECT_LEAKS" "$1" "$2"
@@ -732,6 +761,8 @@ if build plain "$PLAIN" --enable-werror; then
 	make_check plain "$PLAIN"
 	step_valgrind
 	step_distcheck
+	step_cppcheck
+	step_fuzz
 fi
 
 if build asan "$ASAN" --enable-sanitizers --enable-werror; then

@@ -261,6 +261,11 @@ enum db_rc	dq_record(struct db *, const struct dq_result *,
 		    int disable_after_failures, long long disable_after_us,
 		    const char *now_db, int *lost);
 
+/* Locks a webhook row for the transaction.  Recording takes the webhooks'
+ * locks first, in id order, then the deliveries': the order the API's
+ * disable and delete use, so they do not deadlock. */
+enum db_rc	dq_lock_webhook(struct db *, const char *id);
+
 /* Cancels a claimed delivery (its webhook is gone or disabled). */
 enum db_rc	dq_cancel(struct db *, const char *id, unsigned long long claim);
 

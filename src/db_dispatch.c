@@ -179,17 +179,12 @@ dq_record(struct db *db, const struct dq_result *r, int threshold,
 	unsigned long long	 n = 0;
 	enum db_rc		 rc;
 
-	struct db_arg		 lock[] = { ARG_STR(r->webhook_id) };
-	char			 wid[WH_UUID_LEN + 1];
-	struct db_col		 wcol[] = { COL(wid) };
 	struct db_arg		 cnt[] = { arg_num(r->response_code),
 	    ARG_STRN(r->error), ARG_INT(r->duration_ms), ARG_STR(r->at_db),
 	    ARG_STR(r->delivery_id) };
 
 	*lost = 0;
-	if ((rc = db_exec(db, ST_DQ_LOCK_WEBHOOK, lock, wcol, 1, NULL, NULL,
-	    NULL)) != DB_OK ||
-	    (rc = db_exec(db, ST_DQ_ATTEMPT_INSERT, att, NULL, 0, NULL, NULL,
+	if ((rc = db_exec(db, ST_DQ_ATTEMPT_INSERT, att, NULL, 0, NULL, NULL,
 	    NULL)) != DB_OK ||
 	    (rc = db_exec(db, ST_DQ_FINISH, fin, NULL, 0, NULL, NULL, &n)) !=
 	    DB_OK)
@@ -202,6 +197,16 @@ dq_record(struct db *db, const struct dq_result *r, int threshold,
 	if (r->manual)
 		return DB_OK;	/* tests and redeliveries leave no mark */
 	return record_webhook(db, r, threshold, window_us, now);
+}
+
+enum db_rc
+dq_lock_webhook(struct db *db, const char *id)
+{
+	struct db_arg	a[] = { ARG_STR(id) };
+	char		wid[WH_UUID_LEN + 1];
+	struct db_col	col[] = { COL(wid) };
+
+	return db_exec(db, ST_DQ_LOCK_WEBHOOK, a, col, 1, NULL, NULL, NULL);
 }
 
 enum db_rc

@@ -39,6 +39,8 @@ tpl_query(struct db *db, enum stmt_id id, const struct db_arg *args,
 {
 	struct db_col	 cols[5];
 	char		 active[4];
+	/* row is an output, filled by tpl_row: */
+	/* cppcheck-suppress ctuuninitvar */
 	struct tpl_ctx	 t = { row, fn, ctx, 0 };
 	enum db_rc	 rc;
 

@@ -276,6 +276,33 @@ collect(struct disp *d)
 	}
 }
 
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Locks each webhook of the queued outcomes once, in id order. */
+static enum db_rc
+lock_webhooks(struct disp *d)
+{
+	const char	**ids;
+	struct job	 *j;
+	enum db_rc	  rc = DB_OK;
+	int		  n = 0;
+
+	if ((ids = calloc((size_t)d->unrecorded, sizeof(*ids))) == NULL)
+		return DB_ERR;
+	for (j = d->to_record; j != NULL && n < d->unrecorded; j = j->next)
+		ids[n++] = j->webhook_id;
+	qsort(ids, (size_t)n, sizeof(*ids), cmp_id);
+	for (int i = 0; i < n && rc == DB_OK; i++)
+		if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
+			rc = dq_lock_webhook(d->db, ids[i]);
+	free(ids);
+	return rc;
+}
+
 /* Writes the queued outcomes in one transaction; keeps them on failure. */
 static void
 record(struct disp *d)
@@ -289,6 +316,7 @@ record(struct disp *d)
 		return;
 	time_now(NULL, now);
 	if ((rc = db_begin(d->db)) == DB_OK) {
+		rc = lock_webhooks(d);
 		for (j = d->to_record; j != NULL && rc == DB_OK; j = j->next) {
 			rc = dq_record(d->db, &j->res, d->conf.disable_after_failures,
 			    d->conf.disable_after_ms * 1000, now, &lost);
