@@ -285,7 +285,7 @@ enum db_rc	db_user_add(struct db *, const char *name);
 enum db_rc	db_user_id(struct db *, const char *name, uint64_t *id);
 enum db_rc	db_token_add(struct db *, uint64_t user_id,
 		    const unsigned char hash[32], const char *prefix,
-		    const char *name, int is_service);
+		    const char *name, int is_service, long long expires_days);
 enum db_rc	db_token_revoke(struct db *, const unsigned char hash[32]);
 enum db_rc	db_template_add(struct db *, const char *id, const char *name,
 		    const char *display, const char *description);

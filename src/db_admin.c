@@ -35,10 +35,12 @@ db_user_id(struct db *db, const char *name, uint64_t *id)
 
 enum db_rc
 db_token_add(struct db *db, uint64_t user_id, const unsigned char hash[32],
-    const char *prefix, const char *name, int is_service)
+    const char *prefix, const char *name, int is_service, long long days)
 {
+	struct db_arg	exp = days > 0 ? (struct db_arg)ARG_INT(days) :
+	    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
 	struct db_arg	a[] = { ARG_INT(user_id), ARG_BLOB(hash, 32),
-	    ARG_STR(prefix), ARG_STRN(name), ARG_INT(is_service) };
+	    ARG_STR(prefix), ARG_STRN(name), ARG_INT(is_service), exp, exp };
 
 	return db_exec(db, ST_TOKEN_ADD, a, NULL, 0, NULL, NULL, NULL);
 }

@@ -81,7 +81,8 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_USER_ADD] = { "INSERT INTO users (username) VALUES (?)", 1, 1 },
 	[ST_USER_ID] = { "SELECT id FROM users WHERE username = ?", 1, 0 },
 	[ST_TOKEN_ADD] = { "INSERT INTO tokens (user_id, token_hash, prefix, "
-	    "name, is_service) VALUES (?, ?, ?, ?, ?)", 5, 1 },
+	    "name, is_service, expires_at) VALUES (?, ?, ?, ?, ?, "
+	    "IF(? IS NULL, NULL, UTC_TIMESTAMP(6) + INTERVAL ? DAY))", 7, 1 },
 	[ST_TOKEN_REVOKE] = { "UPDATE tokens SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE token_hash = ? AND revoked_at IS NULL", 1, 0 },
 	[ST_TPL_ADD] = { "INSERT INTO api_templates (id, name, display_name, "

@@ -29,7 +29,7 @@ usage(void)
 	    "usage: webhookctl -c CONFIG COMMAND [ARGS]\n"
 	    "  migrate [--sql-dir DIR]\n"
 	    "  user add NAME\n"
-	    "  token create USER [--service] [--name LABEL]\n"
+	    "  token create USER [--service] [--name LABEL] [--expires-days N]\n"
 	    "  token revoke TOKEN\n"
 	    "  template add NAME DISPLAY_NAME [--description TEXT]\n"
 	    "  template list\n"
@@ -129,6 +129,8 @@ token_create(struct cli *c)
 	char		 tok[WH_TOKEN_LEN + 1], prefix[13];
 	unsigned char	 hash[32];
 	const char	*name = opt_value(c, 3, "--name", NULL);
+	const char	*expires = opt_value(c, 3, "--expires-days", NULL);
+	long long	 days = -1;
 	int		 service = 0;
 	uint64_t	 uid;
 	enum db_rc	 rc;
@@ -138,10 +140,15 @@ token_create(struct cli *c)
 		return fail(c, c->argv[2], rc);
 	if (name != NULL && check_name("token name", name, 100) == -1)
 		return 1;
+	if (expires != NULL && valid_positive_int(expires, 36500, &days) !=
+	    VALID_INT_OK) {
+		fprintf(stderr, "webhookctl: --expires-days takes 1 to 36500\n");
+		return 1;
+	}
 	crypto_token_new(tok);
 	crypto_token_hash(tok, hash);
 	snprintf(prefix, sizeof(prefix), "%.12s", tok);
-	if ((rc = db_token_add(c->db, uid, hash, prefix, name, service)) !=
+	if ((rc = db_token_add(c->db, uid, hash, prefix, name, service, days)) !=
 	    DB_OK)
 		return fail(c, "token", rc);
 	printf("%s\n", tok);
