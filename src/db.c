@@ -419,3 +419,23 @@ db_count_row(void *ctx, const struct db_col *c, int n)
 	*(long long *)ctx = strtoll(c[0].buf, NULL, 10);
 	return 0;
 }
+
+static int
+copy_id_row(void *ctx, const struct db_col *c, int n)
+{
+	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
+	return 0;
+}
+
+enum db_rc
+db_exec_id(struct db *db, enum stmt_id id, const struct db_arg *args,
+    char out[WH_UUID_LEN + 1])
+{
+	char		buf[WH_UUID_LEN + 1];
+	struct db_col	col[] = { COL(buf) };
+	enum db_rc	rc;
+
+	out[0] = '\0';
+	rc = db_exec(db, id, args, col, 1, copy_id_row, out, NULL);
+	return rc == DB_OK && out[0] == '\0' ? DB_NOTFOUND : rc;
+}

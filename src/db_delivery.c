@@ -49,25 +49,13 @@ db_event_insert(struct db *db, const char *id, uint64_t source_user_id,
 	return db_exec(db, ST_EVENT_INSERT, a, NULL, 0, NULL, NULL, NULL);
 }
 
-static int
-copy_id(void *ctx, const struct db_col *c, int n)
-{
-	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
-	return 0;
-}
-
 enum db_rc
 db_webhook_enabled_for(struct db *db, uint64_t user_id,
     const char *api_template_id, char id[WH_UUID_LEN + 1])
 {
-	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
-	char		 buf[WH_UUID_LEN + 1] = "";
-	struct db_col	 col[] = { COL(buf) };
-	enum db_rc	 rc;
+	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
 
-	id[0] = '\0';
-	rc = db_exec(db, ST_WH_ENABLED_FOR, a, col, 1, copy_id, id, NULL);
-	return rc == DB_OK && id[0] == '\0' ? DB_NOTFOUND : rc;
+	return db_exec_id(db, ST_WH_ENABLED_FOR, a, id);
 }
 
 enum db_rc

@@ -129,26 +129,13 @@ db_webhook_insert(struct db *db, uint64_t user_id,
 	return db_exec(db, ST_WH_INSERT, a, NULL, 0, NULL, NULL, NULL);
 }
 
-static int
-id_row(void *ctx, const struct db_col *c, int n)
-{
-	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
-	return 0;
-}
-
 enum db_rc
 db_webhook_id_by_template(struct db *db, uint64_t user_id,
     const char *api_template, char id[WH_UUID_LEN + 1])
 {
-	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STR(api_template) };
-	char		 buf[WH_UUID_LEN + 1] = "";
-	struct db_col	 col[] = { COL(buf) };
-	enum db_rc	 rc;
+	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template) };
 
-	rc = db_exec(db, ST_WH_ID_BY_TPL, a, col, 1, id_row, id, NULL);
-	if (rc == DB_OK && buf[0] == '\0')
-		return DB_NOTFOUND;
-	return rc;
+	return db_exec_id(db, ST_WH_ID_BY_TPL, a, id);
 }
 
 static enum db_rc
