@@ -99,10 +99,10 @@ enum db_rc	db_exec(struct db *, enum stmt_id, const struct db_arg *args,
 /* A row callback storing column 0 as a number into *(long long *)ctx. */
 int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
 
-/* Runs statement id, whose one column is a UUID, into id: DB_NOTFOUND
+/* Runs a statement whose one column is a UUID, into out: DB_NOTFOUND
  * when no row comes. */
 enum db_rc	db_exec_id(struct db *, enum stmt_id, const struct db_arg *args,
-		    char id[WH_UUID_LEN + 1]);
+		    char out[WH_UUID_LEN + 1]);
 
 /* Runs trusted SQL text (migrations), several statements allowed. */
 enum db_rc	db_exec_script(struct db *, const char *sql);
