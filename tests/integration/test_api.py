@@ -50,6 +50,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
+from harness import (  # noqa: E402 -- beside this file
+    Fail, NoResponse, User, _text, check, media_type, parse_ts)
 
 # --------------------------------------------------------------------------- config
 
@@ -125,29 +127,8 @@ def _check_openapi(r):
             OPENAPI_PROBLEMS.extend((r.method, r.target[:160], r.status, p) for p in found)
 
 
-class Fail(AssertionError):
-    def __init__(self, msg, resp=None):
-        super().__init__(msg)
-        self.resp = resp
-
-
-class NoResponse(Exception):
-    pass
-
-
-def check(cond, msg, resp=None):
-    if not cond:
-        raise Fail(msg, resp)
-
-
 def _trunc(s, n):
     return s if len(s) <= n else s[:n] + "...(%d more)" % (len(s) - n)
-
-
-def _text(v):
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "backslashreplace")
-    return str(v)
 
 
 class Resp:
@@ -263,15 +244,6 @@ def exchange(method, target, headers=(), body=None, *, timeout=15.0, raw=None):
     return r
 
 
-class User:
-    def __init__(self, name, token):
-        self.name = name
-        self.token = token
-
-    def __repr__(self):
-        return "User(%s)" % self.name
-
-
 def api(method, path, who=None, *, json_body=MISSING, body=None, ctype=MISSING,
         auth=MISSING, headers=(), timeout=15.0, host=None):
     """Request with the usual trimmings: who = User or token string (Bearer);
@@ -309,10 +281,6 @@ def api(method, path, who=None, *, json_body=MISSING, body=None, ctype=MISSING,
 
 
 # -------------------------------------------------------------------- assertions
-
-def media_type(r):
-    return (r.header("Content-Type") or "").split(";")[0].strip().lower()
-
 
 def expect(r, status, *, is_json=True):
     ok = r.status == status if isinstance(status, int) else r.status in status
@@ -475,10 +443,6 @@ def check_webhook(w, r, *, template=None, url=None, status=None, has_secret=None
         check(w["consecutive_failures"] == failures and not isinstance(w["consecutive_failures"], bool),
               "consecutive_failures is %r, expected %r" % (w["consecutive_failures"], failures), r)
     check(w["last_delivery"] is None, "last_delivery is %r, expected null" % (w["last_delivery"],), r)
-
-
-def parse_ts(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 
 
 # ---------------------------------------------------------------------- fixtures

@@ -72,6 +72,8 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
+from harness import (  # noqa: E402 -- beside this file
+    Fail, NoResponse, User, _text, check, media_type, parse_ts)
 
 OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
 _openapi_lock = threading.Lock()
@@ -196,30 +198,9 @@ BASE_SETTINGS = {
 # ------------------------------------------------------------------ failures
 
 
-class Fail(AssertionError):
-    def __init__(self, msg, resp=None):
-        super().__init__(msg)
-        self.resp = resp
-
-
-class NoResponse(Exception):
-    pass
-
-
-def check(cond, msg, resp=None):
-    if not cond:
-        raise Fail(msg, resp)
-
-
 def _trunc(s, n):
     s = str(s)
     return s if len(s) <= n else s[:n] + "...(%d more)" % (len(s) - n)
-
-
-def _text(v):
-    if isinstance(v, bytes):
-        return v.decode("utf-8", "backslashreplace")
-    return str(v)
 
 
 # ------------------------------------------------------------------ HTTP client
@@ -311,15 +292,6 @@ def exchange(method, target, headers=(), body=None, *, timeout=15.0):
     return r
 
 
-class User:
-    def __init__(self, name, token):
-        self.name = name
-        self.token = token
-
-    def __repr__(self):
-        return "User(%s)" % self.name
-
-
 def api(method, path, who=None, *, json_body=MISSING, body=None, ctype=MISSING, timeout=15.0,
         throttle_retries=40):
     """who: a User or a token.  nginx's 429 (rate limit: the request never reached
@@ -341,10 +313,6 @@ def api(method, path, who=None, *, json_body=MISSING, body=None, ctype=MISSING, 
             continue
         return r
     return r
-
-
-def media_type(r):
-    return (r.header("Content-Type") or "").split(";")[0].strip().lower()
 
 
 def expect(r, status):
@@ -383,10 +351,6 @@ def each(cases, fn):
                 first = getattr(e, "resp", None) or getattr(_tls, "last", None)
     if failures:
         raise Fail("%d of %d cases failed:\n%s" % (len(failures), len(cases), "\n".join(failures)), first)
-
-
-def parse_ts(s):
-    return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 
 
 def wait_for(fn, timeout, what, interval=0.1):
