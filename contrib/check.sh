@@ -469,6 +469,7 @@ step_integration() {
 		DB_STOP_CMD="bash -c 'source $lib; stack_db_stop $STATE'" \
 		DB_START_CMD="bash -c 'source $lib; stack_db_start $STATE'" \
 		TOKEN_CACHE_TTL=1 \
+		CORS_ORIGIN="http://127.0.0.1:$CPORT" \
 		ASAN_OPTIONS="$(asan_opts "$STATE" webhookctl)" \
 		PYTHONUNBUFFERED=1 run_logged "$LOGS/integration.log" timeout 480 python3 "$suite"
 	rc=$?

@@ -109,19 +109,20 @@ events_ingest(struct db *db, const struct event_spec *e,
 void
 events_notify(const char *path)
 {
+	/* One socket per process, made on first use (after fork in the
+	 * workers), not one per event. */
+	static int		fd = -1;
 	struct sockaddr_un	sun;
-	int			fd;
 
 	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	if (fd == -1 && (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
 		return;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return;
 	/* ENOENT/ECONNREFUSED: no dispatcher listens; EAGAIN: it has
 	 * wake-ups queued already.  Either way there is nothing to do. */
 	(void)sendto(fd, "!", 1, 0, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
 }

@@ -66,6 +66,7 @@ try:
     TOKEN_CACHE_TTL = float(os.environ.get("TOKEN_CACHE_TTL", "") or 5)
 except ValueError:
     TOKEN_CACHE_TTL = 5.0
+CORS_ORIGIN = os.environ.get("CORS_ORIGIN", "").strip()   # an origin in webhookd's cors_origins
 DB_STOP_CMD = os.environ.get("DB_STOP_CMD", "").strip()
 DB_START_CMD = os.environ.get("DB_START_CMD", "").strip()
 
@@ -818,6 +819,52 @@ def test_method_not_allowed_with_allow_header():
             check(must <= allow, "Allow %r lacks %s" % (r.header("Allow"), sorted(must - allow)), r)
             check(m not in allow, "Allow %r lists the refused method %s" % (r.header("Allow"), m), r)
     each(cases, one)
+
+
+def _cors_origin():
+    check(CORS_ORIGIN != "", "CORS_ORIGIN must name an origin listed in webhookd's cors_origins "
+          "(the CORS tests are not skipped)")
+    return CORS_ORIGIN
+
+
+@test
+def test_cors_allowed_origin():
+    origin = _cors_origin()
+    tok = reader().token
+    for who in (tok, None):      # a success and a 401: the page can read both
+        r = api("GET", WEBHOOKS, who, headers=[("Origin", origin)])
+        check(r.header("Access-Control-Allow-Origin") == origin,
+              "Access-Control-Allow-Origin %r, want %r" % (r.header("Access-Control-Allow-Origin"), origin), r)
+        check("origin" in (r.header("Vary") or "").lower(), "no Vary: Origin", r)
+        check("x-request-id" in (r.header("Access-Control-Expose-Headers") or "").lower(),
+              "X-Request-Id is not exposed", r)
+    # a preflight needs no token and says what may be sent
+    r = api("OPTIONS", WEBHOOKS, None, headers=[("Origin", origin),
+                                                 ("Access-Control-Request-Method", "POST"),
+                                                 ("Access-Control-Request-Headers", "authorization, content-type")])
+    expect(r, 204, is_json=False)
+    methods = {m.strip() for m in (r.header("Access-Control-Allow-Methods") or "").split(",")}
+    check({"GET", "POST"} <= methods, "Access-Control-Allow-Methods %r" % r.header("Access-Control-Allow-Methods"), r)
+    allowed = (r.header("Access-Control-Allow-Headers") or "").lower()
+    check("authorization" in allowed and "content-type" in allowed,
+          "Access-Control-Allow-Headers %r" % r.header("Access-Control-Allow-Headers"), r)
+    check((r.header("Access-Control-Max-Age") or "").isdigit(), "no Access-Control-Max-Age", r)
+    check(r.header("Access-Control-Allow-Origin") == origin, "preflight without Allow-Origin", r)
+
+
+@test
+def test_cors_other_origin_gets_no_cors_headers():
+    _cors_origin()
+    tok = reader().token
+    for origin in ("http://evil.example", "null", CORS_ORIGIN + ".evil.example"):
+        r = api("GET", WEBHOOKS, tok, headers=[("Origin", origin)])
+        expect(r, 200)
+        r2 = api("OPTIONS", WEBHOOKS + "x/", None, headers=[("Origin", origin),
+                                                            ("Access-Control-Request-Method", "DELETE")])
+        expect(r2, 204, is_json=False)
+        for x in (r, r2):
+            present = [k for k, _ in x.headers if k.lower().startswith("access-control-")]
+            check(not present, "CORS headers for an origin off the list: %s" % present, x)
 
 
 # ---- precedence: one test per adjacent pair ------------------------------------

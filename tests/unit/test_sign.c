@@ -46,16 +46,21 @@ sign_changes_with_every_input(void **state)
 	assert_string_not_equal(sig, VEC_SIG);
 }
 
-/* Secrets without whsec_ are used as their own bytes (HMAC known answer:
- * RFC 4231 test case 2, key "Jefe"). */
+/* A secret without whsec_ is used as its own bytes: the signature is the
+ * HMAC under those bytes (expected value computed independently with
+ * Python's hmac module). */
 static void
 sign_plain_secret_is_raw_key(void **state)
 {
 	unsigned char	key[16];
 	size_t		n = sign_key("Jefe", 4, key);
+	char		sig[SIGN_V1_LEN + 1];
 
 	assert_int_equal(n, 4);
 	assert_memory_equal(key, "Jefe", 4);
+	assert_int_equal(sign_v1(key, n, "msg_1", 1700000000LL, "{\"a\":1}", 7,
+	    sig), 0);
+	assert_string_equal(sig, "v1,d0RJKx1I1gWj34NuiszgvZNnbDFFnv95Rn8tyEgvdd8=");
 }
 
 static void
@@ -69,22 +74,6 @@ sign_bad_whsec_falls_back_to_raw(void **state)
 	assert_memory_equal(key, s, n);
 }
 
-/* HMAC-SHA256 of "what do ya want for nothing?" under "Jefe" is
- * 5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843;
- * with id "what do ya want", timestamp and body split around the dots the
- * signed string differs, so check the MAC through an id-only message. */
-static void
-sign_output_shape(void **state)
-{
-	unsigned char	key[4] = { 'J', 'e', 'f', 'e' };
-	char		sig[SIGN_V1_LEN + 1];
-
-	assert_int_equal(sign_v1(key, 4, "id", 0, "", 0, sig), 0);
-	assert_int_equal(strlen(sig), SIGN_V1_LEN);
-	assert_memory_equal(sig, "v1,", 3);
-	assert_int_equal(sig[SIGN_V1_LEN - 1], '=');
-}
-
 int
 main(void)
 {
@@ -93,7 +82,6 @@ main(void)
 		cmocka_unit_test(sign_changes_with_every_input),
 		cmocka_unit_test(sign_plain_secret_is_raw_key),
 		cmocka_unit_test(sign_bad_whsec_falls_back_to_raw),
-		cmocka_unit_test(sign_output_shape),
 	};
 
 	if (crypto_init() == -1)
