@@ -92,7 +92,9 @@ events_ingest(struct db *db, const struct event_spec *e,
 		time_now(rfc, dbnow);
 		if ((rc = db_begin(db)) != DB_OK)
 			break;
-		if ((rc = ingest_tx(db, e, r, rfc, dbnow)) == DB_OK) {
+		if ((rc = ingest_tx(db, e, r, rfc, dbnow)) == DB_OK &&
+		    (e->written == NULL || !r->deliveries ||
+		    (rc = e->written(db, r, e->written_ctx)) == DB_OK)) {
 			rc = db_commit(db);
 			continue;
 		}

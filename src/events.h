@@ -7,6 +7,8 @@
 
 #include "db.h"
 
+struct event_result;
+
 struct event_spec {
 	uint64_t			 source_user_id;	/* who reports it */
 	const char			*idempotency_key;	/* NULL: none */
@@ -17,6 +19,11 @@ struct event_spec {
 	json_object			*data;		/* not taken */
 	int				 manual;
 	int				 attempt_limit;	/* 0: the schedule's */
+	/* NULL, or run inside the transaction once the delivery is
+	 * written, before the commit; not DB_OK rolls it back. */
+	enum db_rc			(*written)(struct db *,
+					    const struct event_result *, void *);
+	void				*written_ctx;
 };
 
 struct event_result {

@@ -35,9 +35,13 @@ add_attempt_cb(void *ctx, const struct attempt_row *a)
 	return 0;
 }
 
-/* Answers status with the delivery, its attempt log when log is set. */
-static void
-answer_delivery(struct ctx *c, int status, const char *webhook_id,
+/*
+ * Writes the delivery into the response with status, its attempt log when
+ * log is set.  On an error nothing is answered: the caller does, after
+ * rolling back when this ran inside a transaction.
+ */
+static enum db_rc
+write_delivery(struct ctx *c, int status, const char *webhook_id,
     const char *id, int log)
 {
 	struct delivery_row	d;
@@ -45,10 +49,8 @@ answer_delivery(struct ctx *c, int status, const char *webhook_id,
 	enum db_rc		rc;
 
 	if ((rc = db_delivery_get(c->svc->db, c->who.user_id, webhook_id, id,
-	    &d)) != DB_OK) {
-		ctx_db_error(c, rc);
-		return;
-	}
+	    &d)) != DB_OK)
+		return rc;
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
 	render_delivery(&w, &d, log);
@@ -56,14 +58,29 @@ answer_delivery(struct ctx *c, int status, const char *webhook_id,
 		jw_key(&w, "attempt_log");
 		jw_arr(&w);
 		if ((rc = db_attempt_list(c->svc->db, id, add_attempt_cb,
-		    &w)) != DB_OK) {
-			ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
-			return;
-		}
+		    &w)) != DB_OK)
+			return rc == DB_NOTFOUND ? DB_ERR : rc;
 		jw_arr_end(&w);
 		jw_obj_end(&w);
 	}
 	resp_jw_done(c->resp, status, &w);
+	return DB_OK;
+}
+
+/* The 202 of test/: read in the transaction that queued the delivery, so
+ * that it shows what was queued, not what a dispatcher made of it since. */
+struct queued {
+	struct ctx	*c;
+	const char	*webhook_id;
+};
+
+static enum db_rc
+answer_queued(struct db *db, const struct event_result *r, void *vctx)
+{
+	struct queued	*q = vctx;
+
+	(void)db;
+	return write_delivery(q->c, 202, q->webhook_id, r->delivery_id, 1);
 }
 
 void
@@ -88,14 +105,14 @@ h_webhook_test(struct ctx *c)
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id, .user_id = c->who.user_id,
 	    .webhook_id = w.id, .type = "webhook.test", .data = data,
-	    .manual = 1, .attempt_limit = 1 }, &r);
+	    .manual = 1, .attempt_limit = 1, .written = answer_queued,
+	    .written_ctx = &(struct queued){ c, w.id } }, &r);
 	json_object_put(data);
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
 	}
 	events_notify(c->svc->conf->dispatcher_notify);
-	answer_delivery(c, 202, w.id, r.delivery_id, 1);
 }
 
 /* The delivery id of the path (second segment); -1 when answered. */
@@ -114,28 +131,44 @@ h_delivery_get(struct ctx *c)
 {
 	struct webhook_row	w;
 	char			id[WH_UUID_LEN + 1];
+	enum db_rc		rc;
 
 	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
 		return;
-	answer_delivery(c, 200, w.id, id, 1);
+	if ((rc = write_delivery(c, 200, w.id, id, 1)) != DB_OK)
+		ctx_db_error(c, rc);
 }
 
 void
 h_delivery_redeliver(struct ctx *c)
 {
+	struct db		*db = c->svc->db;
 	struct webhook_row	w;
 	char			id[WH_UUID_LEN + 1];
 	enum db_rc		rc;
 
 	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
 		return;
-	if ((rc = db_delivery_redeliver(c->svc->db, c->who.user_id, w.id,
-	    id)) != DB_OK) {
+	/* Read back in the same transaction: the row stays locked, so the
+	 * answer shows the delivery as queued (a dispatcher's claim skips
+	 * it until the commit). */
+	rc = DB_DEADLOCK;
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if ((rc = db_delivery_redeliver(db, c->who.user_id, w.id,
+		    id)) == DB_OK && (rc = write_delivery(c, 202, w.id, id,
+		    1)) == DB_OK) {
+			rc = db_commit(db);
+			continue;
+		}
+		db_rollback(db);
+	}
+	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
 	events_notify(c->svc->conf->dispatcher_notify);
-	answer_delivery(c, 202, w.id, id, 1);
 }
 
 /* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id. */

@@ -1642,7 +1642,8 @@ def test_test_endpoint_sends_a_webhook_test_event():
     h = make_hook(u, T()[1], "ok", secret=secret)
     r = api("POST", h.path("test/"), u)        # no body, no Content-Type
     d = check_single(r)
-    check(d["event_type"] == "webhook.test" and d["status"] == "pending" and d["attempts"] == 0,
+    check(d["event_type"] == "webhook.test" and d["status"] == "pending" and d["attempts"] == 0
+          and d["next_attempt_at"] is not None and d["attempt_log"] == [],
           "the queued test delivery: %r" % d, r)
     got = receiver().wait(1, prefix=h.prefix, timeout=5)
     check(len(got) == 1, "the test event was not received")
@@ -1657,11 +1658,21 @@ def test_test_endpoint_sends_a_webhook_test_event():
     w = h.get()
     check(w["last_delivery"] is None and w["consecutive_failures"] == 0,
           "a test delivery changed the webhook's monitoring fields: %r / %r" % (w["last_delivery"], w["consecutive_failures"]))
+    # The answer shows what was queued, never a dispatcher's claim or outcome
+    # that raced it (the dispatcher is woken as the delivery is queued).
+    for i in range(20):
+        r = api("POST", h.path("test/"), u)
+        q = check_single(r)
+        check(q["status"] == "pending" and q["attempts"] == 0 and q["next_attempt_at"] is not None
+              and q["attempt_log"] == [], "test/ #%d answered %r" % (i + 1, q), r)
+    got = receiver().wait(21, prefix=h.prefix, timeout=10)
+    check(len(got) == 21, "%d of 21 test events received" % len(got))
     # a disabled webhook still gets test deliveries
     patch(h, {"status": "disabled"})
     d2 = check_single(api("POST", h.path("test/"), u))
-    got = receiver().wait(2, prefix=h.prefix, timeout=5)
-    check(len(got) == 2 and got[1].webhook_id == d2["event_id"], "a disabled webhook's test event was not sent")
+    got = receiver().wait(22, prefix=h.prefix, timeout=5)
+    check(len(got) == 22 and d2["event_id"] in [g.webhook_id for g in got],
+          "a disabled webhook's test event was not sent")
     wait_delivery(h, d2["event_id"], timeout=5)
     # also with a JSON body and a Content-Type
     check_single(api("POST", h.path("test/"), u, json_body={}))
