@@ -110,7 +110,10 @@ auth_check(struct auth_cache *c, struct db *db, const char *header,
 	if (c->ttl_ms > 0) {
 		memcpy(s->hash, hash, sizeof(hash));
 		s->who = *out;
-		s->expires_ms = now + c->ttl_ms;
+		/* Never past the token's own expiry. */
+		s->expires_ms = now + (out->expires_in_ms >= 0 &&
+		    out->expires_in_ms < c->ttl_ms ? out->expires_in_ms :
+		    c->ttl_ms);
 	}
 	return WH_OK;
 }

@@ -76,6 +76,7 @@ struct principal {
 	uint64_t	user_id;
 	char		username[WH_MAX_NAME_LEN + 1];
 	int		is_service;
+	long long	expires_in_ms;	/* -1: the token does not expire */
 };
 
 /* Row callbacks return 0 to go on, -1 to stop with DB_ERR. */
@@ -285,7 +286,8 @@ enum db_rc	db_user_add(struct db *, const char *name);
 enum db_rc	db_user_id(struct db *, const char *name, uint64_t *id);
 enum db_rc	db_token_add(struct db *, uint64_t user_id,
 		    const unsigned char hash[32], const char *prefix,
-		    const char *name, int is_service, long long expires_days);
+		    const char *name, int is_service,
+		    long long expires_ms);	/* <= 0: never expires */
 enum db_rc	db_token_revoke(struct db *, const unsigned char hash[32]);
 enum db_rc	db_template_add(struct db *, const char *id, const char *name,
 		    const char *display, const char *description);

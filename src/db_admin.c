@@ -35,9 +35,10 @@ db_user_id(struct db *db, const char *name, uint64_t *id)
 
 enum db_rc
 db_token_add(struct db *db, uint64_t user_id, const unsigned char hash[32],
-    const char *prefix, const char *name, int is_service, long long days)
+    const char *prefix, const char *name, int is_service, long long expires_ms)
 {
-	struct db_arg	exp = days > 0 ? (struct db_arg)ARG_INT(days) :
+	long long	us = expires_ms * 1000;
+	struct db_arg	exp = expires_ms > 0 ? (struct db_arg)ARG_INT(us) :
 	    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
 	struct db_arg	a[] = { ARG_INT(user_id), ARG_BLOB(hash, 32),
 	    ARG_STR(prefix), ARG_STRN(name), ARG_INT(is_service), exp, exp };

@@ -18,6 +18,7 @@ auth_row(void *vctx, const struct db_col *c, int n)
 	a->p->user_id = strtoull(c[0].buf, NULL, 10);
 	memcpy(a->p->username, c[1].buf, c[1].len + 1);
 	a->p->is_service = c[2].buf[0] == '1';
+	a->p->expires_in_ms = c[3].is_null ? -1 : strtoll(c[3].buf, NULL, 10);
 	a->found = 1;
 	return 0;
 }
@@ -27,11 +28,12 @@ db_auth_token(struct db *db, const unsigned char hash[32],
     struct principal *out)
 {
 	struct db_arg	 a[] = { ARG_BLOB(hash, 32) };
-	char		 uid[24], svc[4];
-	struct db_col	 cols[] = { COL(uid), COL(out->username), COL(svc) };
+	char		 uid[24], svc[4], exp[24];
+	struct db_col	 cols[] = { COL(uid), COL(out->username), COL(svc),
+	    COL(exp) };
 	struct auth_ctx	 ctx = { out, 0 };
 	enum db_rc	 rc;
 
-	rc = db_exec(db, ST_AUTH_TOKEN, a, cols, 3, auth_row, &ctx, NULL);
+	rc = db_exec(db, ST_AUTH_TOKEN, a, cols, 4, auth_row, &ctx, NULL);
 	return rc == DB_OK && !ctx.found ? DB_NOTFOUND : rc;
 }

@@ -27,7 +27,8 @@
 
 const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_AUTH_TOKEN] = { "SELECT STRAIGHT_JOIN t.user_id, u.username, "
-	    "t.is_service "
+	    "t.is_service, "
+	    "TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), t.expires_at) DIV 1000 "
 	    "FROM tokens t JOIN users u ON u.id = t.user_id "
 	    "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
 	    "AND (t.expires_at IS NULL OR t.expires_at > UTC_TIMESTAMP(6))",
@@ -82,7 +83,7 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_USER_ID] = { "SELECT id FROM users WHERE username = ?", 1, 0 },
 	[ST_TOKEN_ADD] = { "INSERT INTO tokens (user_id, token_hash, prefix, "
 	    "name, is_service, expires_at) VALUES (?, ?, ?, ?, ?, "
-	    "IF(? IS NULL, NULL, UTC_TIMESTAMP(6) + INTERVAL ? DAY))", 7, 1 },
+	    "IF(? IS NULL, NULL, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND))", 7, 1 },
 	[ST_TOKEN_REVOKE] = { "UPDATE tokens SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE token_hash = ? AND revoked_at IS NULL", 1, 0 },
 	[ST_TPL_ADD] = { "INSERT INTO api_templates (id, name, display_name, "

@@ -8,12 +8,15 @@
 #include <curl/curl.h>
 
 #include "config.h"
+#include "conf.h"
 #include "crypto.h"
 #include "db.h"
 #include "events.h"
 #include "wh_limits.h"
 #include "log.h"
 #include "valid.h"
+
+#define TOKEN_MAX_DAYS	36500
 
 struct cli {
 	struct conf	 conf;
@@ -29,7 +32,7 @@ usage(void)
 	    "usage: webhookctl -c CONFIG COMMAND [ARGS]\n"
 	    "  migrate [--sql-dir DIR]\n"
 	    "  user add NAME\n"
-	    "  token create USER [--service] [--name LABEL] [--expires-days N]\n"
+	    "  token create USER [--service] [--name LABEL] [--expires-days N | --expires-in DURATION]\n"
 	    "  token revoke TOKEN\n"
 	    "  template add NAME DISPLAY_NAME [--description TEXT]\n"
 	    "  template list\n"
@@ -130,7 +133,8 @@ token_create(struct cli *c)
 	unsigned char	 hash[32];
 	const char	*name = opt_value(c, 3, "--name", NULL);
 	const char	*expires = opt_value(c, 3, "--expires-days", NULL);
-	long long	 days = -1;
+	const char	*expires_in = opt_value(c, 3, "--expires-in", NULL);
+	long long	 days, ms = -1;
 	int		 service = 0;
 	uint64_t	 uid;
 	enum db_rc	 rc;
@@ -140,15 +144,30 @@ token_create(struct cli *c)
 		return fail(c, c->argv[2], rc);
 	if (name != NULL && check_name("token name", name, 100) == -1)
 		return 1;
-	if (expires != NULL && valid_positive_int(expires, 36500, &days) !=
-	    VALID_INT_OK) {
-		fprintf(stderr, "webhookctl: --expires-days takes 1 to 36500\n");
+	if (expires != NULL && expires_in != NULL) {
+		fprintf(stderr, "webhookctl: --expires-days or --expires-in, "
+		    "not both\n");
+		return 1;
+	}
+	if (expires != NULL) {
+		if (valid_positive_int(expires, TOKEN_MAX_DAYS, &days) !=
+		    VALID_INT_OK) {
+			fprintf(stderr, "webhookctl: --expires-days takes 1 to "
+			    "%d\n", TOKEN_MAX_DAYS);
+			return 1;
+		}
+		ms = days * 86400000LL;
+	}
+	if (expires_in != NULL && (conf_parse_duration(expires_in, &ms) == -1 ||
+	    ms < 1000 || ms > TOKEN_MAX_DAYS * 86400000LL)) {
+		fprintf(stderr, "webhookctl: --expires-in takes a duration from "
+		    "1s to %dd, such as 90s, 12h or 30d\n", TOKEN_MAX_DAYS);
 		return 1;
 	}
 	crypto_token_new(tok);
 	crypto_token_hash(tok, hash);
 	snprintf(prefix, sizeof(prefix), "%.12s", tok);
-	if ((rc = db_token_add(c->db, uid, hash, prefix, name, service, days)) !=
+	if ((rc = db_token_add(c->db, uid, hash, prefix, name, service, ms)) !=
 	    DB_OK)
 		return fail(c, "token", rc);
 	printf("%s\n", tok);

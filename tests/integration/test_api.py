@@ -766,6 +766,43 @@ def test_token_revocation():
     expect_page(api("GET", WEBHOOKS, other))
 
 
+def ctl_refused(args):
+    """Runs webhookctl expecting it to refuse: non-zero exit, a message, nothing on stdout."""
+    cmd = "%s %s" % (WEBHOOKCTL, args)
+    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    check(p.returncode != 0 and p.stderr.strip() and not p.stdout.strip(),
+          "`%s` exited %d (stdout %r, stderr %r); expected a refusal" % (cmd, p.returncode, p.stdout, p.stderr))
+    return p.stderr
+
+
+@test
+def test_token_expiry():
+    u = new_user("expire")
+    n = shlex.quote(u.name)
+    for bad in ("--expires-in 0s", "--expires-in 500ms", "--expires-in soon", "--expires-in 36501d",
+                "--expires-days 0", "--expires-days 2 --expires-in 1h"):
+        ctl_refused("token create %s %s" % (n, bad))
+    t0 = time.monotonic()
+    tok = ctl("token create %s --expires-in 3s" % n).strip()
+    t1 = time.monotonic()
+    check(tok.startswith("whk_"), "token create printed %r" % tok)
+    # Used until shortly before it expires: every worker may have it cached ...
+    ok = 0
+    while time.monotonic() < t0 + 2.6:
+        expect_page(api("GET", WEBHOOKS, auth="Bearer " + tok))
+        ok += 1
+        time.sleep(0.1)
+    # ... and still no worker answers with it once it has expired, even with
+    # a token cache (token_cache_ttl) that would keep it past the expiry.
+    time.sleep(max(0.0, t1 + 3.3 - time.monotonic()))
+    for i in range(12):
+        expect_error(api("GET", WEBHOOKS, auth="Bearer " + tok), 401, "authentication_failed",
+                     detail=D_BAD_TOKEN)
+    check(ok >= 10, "only %d requests before the expiry" % ok)
+    # the user's token without an expiry still works
+    expect_page(api("GET", WEBHOOKS, u))
+
+
 # ---- routes, methods --------------------------------------------------------------
 
 @test
