@@ -574,22 +574,27 @@ stack_dispatcher_stop() {
 
 # --- nginx -----------------------------------------------------------------
 
-# stack_nginx_conf SRCDIR LISTEN SOCKET: prints nginx/webhookd.conf with its
-# placeholders filled.  STACK_NGINX_NO_LIMIT=1 removes the rate limit.
+# stack_nginx_conf SRCDIR LISTEN SOCKET [ORIGINS]: prints nginx/webhookd.conf
+# with its placeholders filled; ORIGINS (webhookd.conf's cors_origins,
+# separated by commas or blanks) become the map lines that let those origins
+# read nginx's own answers.  STACK_NGINX_NO_LIMIT=1 removes the rate limit.
 stack_nginx_conf() {
-	local f=$1/nginx/webhookd.conf
+	local f=$1/nginx/webhookd.conf o lines=""
 	[[ -f $f ]] || { stack_err "missing $f"; return 1; }
-	if [[ ${STACK_NGINX_NO_LIMIT:-0} == 1 ]]; then
-		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" \
-			-e '/^[[:space:]]*limit_req[[:space:]]\{1,\}zone=/d' "$f"
-	else
-		sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" "$f"
-	fi
+	for o in ${4//,/ }; do
+		[[ $o =~ ^[A-Za-z][A-Za-z0-9+.-]*://[][A-Za-z0-9.:-]+$ ]] ||
+			{ stack_err "cors origin '$o' is not scheme://host[:port]"; return 1; }
+		lines+="    \"1$o\" \"$o\";"$'\n'
+	done
+	sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" \
+		-e "$([[ ${STACK_NGINX_NO_LIMIT:-0} == 1 ]] && echo '/^[[:space:]]*limit_req[[:space:]]\{1,\}zone=/d')" \
+		"$f" | awk -v lines="$lines" '/^[[:space:]]*# @CORS_ORIGINS@[[:space:]]*$/ { printf "%s", lines; next } { print }'
 }
 
 # stack_nginx_start STATE NAME LISTEN SOCKET SRCDIR [EXTRA_CONF]: starts a
 # private nginx in STATE/nginx-NAME that includes nginx/webhookd.conf
-# (LISTEN e.g. 127.0.0.1:8080, SOCKET webhookd's unix socket) and, if
+# (LISTEN e.g. 127.0.0.1:8080, SOCKET webhookd's unix socket; the
+# cors_origins of STATE/webhookd.conf for nginx's own answers) and, if
 # given, the file EXTRA_CONF inside http {}.  STACK_NGINX_ACCESS_LOG=off
 # turns the access log off.
 stack_nginx_start() {
@@ -602,7 +607,9 @@ stack_nginx_start() {
 		return 0
 	fi
 	mkdir -p "$d" || return 1
-	stack_nginx_conf "$src" "$listen" "$sock" >"$d/webhookd.conf" || return 1
+	local origins=""
+	[[ -f $s/webhookd.conf ]] && origins=$(stack_conf_get "$s/webhookd.conf" cors_origins)
+	stack_nginx_conf "$src" "$listen" "$sock" "$origins" >"$d/webhookd.conf" || return 1
 	local -a inc=("$d/webhookd.conf")
 	[[ -n $xconf ]] && inc+=("$(stack_abspath "$xconf")")
 	stack_nginx_run "$s" "$name" "$listen" "${inc[@]}"

@@ -208,6 +208,10 @@ if [[ $conf_changed -eq 1 ]]; then
 		say "restarting webhook-dispatcher for the new settings"
 		stack_dispatcher_stop "$VAR" main
 	fi
+	if stack_nginx_running "$VAR" main; then
+		say "restarting nginx for the new settings (cors_origins)"
+		stack_nginx_stop "$VAR" main
+	fi
 fi
 say "webhookd"
 stack_webhookd_start "$VAR" "$WEBHOOKD" || die "webhookd did not start; see var/log/webhookd.log"

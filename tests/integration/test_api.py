@@ -30,6 +30,7 @@ Where the contract is ambiguous the test follows what Django REST Framework woul
 do; every such place is marked "AMBIGUITY".
 """
 
+import concurrent.futures
 import datetime
 import http.client
 import itertools
@@ -902,6 +903,81 @@ def test_cors_other_origin_gets_no_cors_headers():
         for x in (r, r2):
             present = [k for k, _ in x.headers if k.lower().startswith("access-control-")]
             check(not present, "CORS headers for an origin off the list: %s" % present, x)
+
+
+def _headers_named(r, name):
+    return [v for k, v in r.headers if k.lower() == name.lower()]
+
+
+@test
+def test_cors_on_nginx_answers():
+    """nginx's own answers (its JSON errors, unknown paths, openapi.json) carry the
+    same CORS headers for the same origins; webhookd's answers get none twice."""
+    origin = _cors_origin()
+    big = sized_json(1024 * 1024 + 1)
+
+    def cases(o):
+        h = [("Origin", o)]
+        return [(api("GET", "/nope/", None, headers=h), 404, "nginx's 404 for an unknown path"),
+                (api("GET", V1 + "/openapi.json", None, headers=h), 200, "openapi.json"),
+                (api("PUT", V1 + "/openapi.json", None, json_body={}, headers=h), 405, "openapi.json's 405"),
+                (api("POST", WEBHOOKS, reader(), body=big, headers=h, timeout=30), 413, "nginx's 413")]
+
+    for r, status, label in cases(origin):
+        expect(r, status)
+        check(_headers_named(r, "Access-Control-Allow-Origin") == [origin],
+              "%s: Access-Control-Allow-Origin %r, want [%r]" % (
+                  label, _headers_named(r, "Access-Control-Allow-Origin"), origin), r)
+        check("origin" in (r.header("Vary") or "").lower(), "%s: no Vary: Origin" % label, r)
+        check("x-request-id" in (r.header("Access-Control-Expose-Headers") or "").lower(),
+              "%s: X-Request-Id is not exposed" % label, r)
+    for o in ("http://evil.example", origin + ".evil.example"):
+        for r, status, label in cases(o):
+            expect(r, status)
+            present = [k for k, _ in r.headers if k.lower().startswith("access-control-")]
+            check(not present, "%s for origin %s: CORS headers %s" % (label, o, present), r)
+    # webhookd's own answers: its headers alone, nothing added by nginx
+    for r in (api("GET", WEBHOOKS, reader(), headers=[("Origin", origin)]),
+              api("GET", WEBHOOKS, None, headers=[("Origin", origin)])):
+        for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"):
+            check(len(_headers_named(r, name)) == 1, "%d %s headers on webhookd's %d" % (
+                len(_headers_named(r, name)), name, r.status), r)
+
+
+@test
+def test_rate_limit_is_per_token():
+    """nginx's limit_req keyed on the bearer token: one token that floods gets
+    JSON 429s (readable by an allowed origin); another token is unaffected."""
+    origin = _cors_origin()
+    flood, other = new_user("flood"), new_user("flood_other")
+    h = [("Origin", origin)]
+    ok = limited = sent = 0
+    first_429 = None
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        while first_429 is None and sent < 6000:
+            for r in pool.map(lambda _: api("GET", TEMPLATES, flood, headers=h), range(200)):
+                sent += 1
+                if r.status == 429:
+                    limited += 1
+                    first_429 = first_429 or r
+                else:
+                    expect_page(r)
+                    ok += 1
+    check(first_429 is not None, "no 429 after %d requests with one token in a burst" % sent)
+    r = first_429
+    b = expect_json_error_shape(r, 429)
+    check(b["code"] == "throttled", "429 code %r" % b["code"], r)
+    check((r.header("Retry-After") or "").isdigit(), "429 without Retry-After", r)
+    check(r.header("X-Request-Id"), "429 without X-Request-Id", r)
+    check(_headers_named(r, "Access-Control-Allow-Origin") == [origin],
+          "429 for an allowed origin: Access-Control-Allow-Origin %r" % _headers_named(
+              r, "Access-Control-Allow-Origin"), r)
+    check("retry-after" in (r.header("Access-Control-Expose-Headers") or "").lower(),
+          "429: Retry-After is not exposed to the page", r)
+    check(ok >= 1000, "only %d requests passed before the limit (the burst is 1000)" % ok)
+    # at once, another token still gets through
+    expect_page(api("GET", TEMPLATES, other, headers=h))
+    print("#   %d requests: %d passed, %d throttled" % (sent, ok, limited))
 
 
 # ---- precedence: one test per adjacent pair ------------------------------------
