@@ -310,6 +310,27 @@ step_cppcheck() {
 	fi
 }
 
+# clang-tidy over src/ with the checks of .clang-tidy (the analyzer and
+# bugprone; the few checks left out are explained there).
+step_clang_tidy() {
+	step "clang-tidy (.clang-tidy)"
+	if ! command -v clang-tidy >/dev/null 2>&1; then
+		fail "clang-tidy is not installed"
+		return
+	fi
+	local -a flags
+	# shellcheck disable=SC2207 # pkg-config prints words
+	flags=(-std=c11 -D_GNU_SOURCE -DPKGDATADIR='"/usr/share/webhookd"' -DSYSCONFDIR='"/etc"'
+		-I"$ROOT/src" -I"$PLAIN" $(pkg-config --cflags fcgi json-c libmariadb libgcrypt libcurl uuid nettle))
+	if printf '%s\0' "$ROOT"/src/*.c | xargs -0 -P"$JOBS" -I{} \
+		clang-tidy -quiet {} -- "${flags[@]}" >"$LOGS/clang-tidy.log" 2>&1; then
+		pass "clang-tidy: no findings"
+	else
+		fail "clang-tidy (see $LOGS/clang-tidy.log)"
+		show_tail "$LOGS/clang-tidy.log"
+	fi
+}
+
 # The libFuzzer harnesses of tests/fuzz, 15 s each (contrib/fuzz.sh).
 step_fuzz() {
 	step "fuzz: tests/fuzz harnesses (libFuzzer, ASan/UBSan)"
@@ -763,6 +784,7 @@ if build plain "$PLAIN" --enable-werror; then
 	step_valgrind
 	step_distcheck
 	step_cppcheck
+	step_clang_tidy
 	step_fuzz
 fi
 

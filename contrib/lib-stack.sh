@@ -21,7 +21,7 @@
 STACK_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev libmariadb-dev libgcrypt20-dev libcmocka-dev libcurl4-openssl-dev
 	uuid-dev mariadb-server mariadb-client nginx spawn-fcgi wrk python3 valgrind
-	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck)
+	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck clang-tidy)
 
 # Quiet by default; STACK_VERBOSE=1 shows more.
 stack_log() { printf '[stack] %s\n' "$*" >&2; }

@@ -235,7 +235,7 @@ fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
 			continue;
 		}
 		for (int i = 0; i < ncols; i++) {
-			cols[i].is_null = isnull[i];
+			cols[i].is_null = isnull[i] != 0;
 			cols[i].len = isnull[i] ? 0 : len[i];
 			cols[i].buf[cols[i].len] = '\0';
 			if (cols[i].rfc3339 && cols[i].len == 26 &&

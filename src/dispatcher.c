@@ -73,7 +73,7 @@ notify_open(const char *path, ino_t *ino)
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, strlen(path) + 1);	/* length checked */
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return -1;
@@ -161,7 +161,7 @@ metrics_serve(struct disp *d)
 	    "# HELP webhookd_database_up Whether the last queue query worked.\n"
 	    "# TYPE webhookd_database_up gauge\n"
 	    "webhookd_database_up %d\n",
-	    depth < 0 ? 0 : depth, oldest_us / 1e6, d->inflight, d->unrecorded,
+	    depth < 0 ? 0 : depth, (double)oldest_us / 1e6, d->inflight, d->unrecorded,
 	    d->sent_ok, d->sent_failed, depth >= 0);
 	snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Type: "
 	    "text/plain; version=0.0.4\r\nContent-Length: %d\r\n\r\n", n);

@@ -115,15 +115,16 @@ events_notify(const char *path)
 	 * workers), not one per event. */
 	static int		fd = -1;
 	struct sockaddr_un	sun;
+	size_t			n;
 
-	if (path == NULL || *path == '\0' || strlen(path) >= sizeof(sun.sun_path))
+	if (path == NULL || (n = strlen(path)) == 0 || n >= sizeof(sun.sun_path))
 		return;
 	if (fd == -1 && (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		return;
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, path);
+	memcpy(sun.sun_path, path, n + 1);
 	/* ENOENT/ECONNREFUSED: no dispatcher listens; EAGAIN: it has
 	 * wake-ups queued already.  Either way there is nothing to do. */
 	(void)sendto(fd, "!", 1, 0, (struct sockaddr *)&sun, sizeof(sun));

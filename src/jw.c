@@ -109,7 +109,9 @@ escaped(struct jw *w, const char *s, size_t n)
 		case '\r': e[1] = 'r'; break;
 		case '\t': e[1] = 't'; break;
 		default:
-			memcpy(e + 1, "u00", 3);
+			e[1] = 'u';
+			e[2] = '0';
+			e[3] = '0';
 			e[4] = hex[c >> 4];
 			e[5] = hex[c & 15];
 			en = 6;

@@ -60,7 +60,11 @@ log_msg(enum log_level l, const char *fmt, ...)
 	va_end(ap);
 	if (m < 0)
 		return;
-	n = (size_t)(n + m) >= sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m;
+	/* vsnprintf says how long the whole message would have been. */
+	if ((size_t)m >= sizeof(line) - 1 - (size_t)n)
+		n = (int)sizeof(line) - 2;
+	else
+		n += m;
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -48,7 +48,7 @@ listen_unix(const struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "listen: path too long");
 		return -1;
 	}
-	strcpy(sun.sun_path, c->listen);
+	memcpy(sun.sun_path, c->listen, strlen(c->listen) + 1);	/* checked */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		goto fail;
 	/* Refuse to steal the socket of a running instance. */
