@@ -22,19 +22,21 @@
 # server that answers `return 204` and logs `$msec $http_webhook_id`) for
 # one user whose webhook has a secret, so every delivery is signed:
 #
-#   drain     BENCH_DISPATCH_EVENTS (20000) events queued through
-#             POST /events/ with the dispatcher stopped, then the dispatcher
-#             started: deliveries per second until all are recorded in
-#             MariaDB, and as seen by the receiver (first to last POST)
+#   drain     events queued through POST /events/ for
+#             BENCH_DISPATCH_QUEUE_SECONDS (8) as fast as wrk goes (8
+#             connections, contrib/bench/events.lua) with the dispatcher
+#             stopped, then the dispatcher started: deliveries per second
+#             until all are recorded in MariaDB, and as seen by the receiver
+#             (first to last POST)
 #   latency   with the dispatcher running and the queue empty, events at
-#             each of BENCH_DISPATCH_RATES ("500 1000 2000") a second for
-#             BENCH_DISPATCH_SECONDS (10) from contrib/bench/events.py (8
-#             threads on a fixed schedule): the delay from the 202 arriving
-#             at the client to the receiver logging the POST with that
-#             webhook-id (p50, p99).  The client, webhookd, MariaDB, nginx and
-#             the dispatcher share the machine's cores: when they cannot keep
-#             up, the client falls behind its schedule ("late") and a backlog
-#             shows as delay.
+#             each of BENCH_DISPATCH_RATES ("500 1000 1500 2000") a second for
+#             BENCH_DISPATCH_SECONDS (10) from wrk + events.lua (8
+#             connections on a fixed schedule): the delay from the 202
+#             arriving at the client to the receiver logging the POST with
+#             that webhook-id (p50, p99; contrib/bench/events.py join).  The
+#             client, webhookd, MariaDB, nginx and the dispatcher share the
+#             machine's cores: when they cannot keep up, the client falls
+#             behind its schedule ("late") and a backlog shows as delay.
 #
 # BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
 # configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
@@ -59,10 +61,10 @@ DUR=${BENCH_DURATION:-10}
 DUR=${DUR%s}
 WORKERS=${BENCH_WORKERS:-4}
 EXTRA_TEMPLATES=${BENCH_TEMPLATES:-200}
-EVENTS=${BENCH_DISPATCH_EVENTS:-20000}
-RATES=${BENCH_DISPATCH_RATES:-500 1000 2000}
+QUEUE_SECS=${BENCH_DISPATCH_QUEUE_SECONDS:-8}
+RATES=${BENCH_DISPATCH_RATES:-500 1000 1500 2000}
 RATE_SECS=${BENCH_DISPATCH_SECONDS:-10}
-SENDERS=${BENCH_SENDER_THREADS:-8}
+SENDERS=${BENCH_SENDER_CONNECTIONS:-8}
 
 die() {
 	printf 'bench: %s\n' "$*" >&2
@@ -80,9 +82,9 @@ trap 'echo interrupted; exit 130' INT TERM
 
 [[ $DUR =~ ^[0-9]+$ && $CONNS =~ ^[0-9]+$ && $THREADS =~ ^[0-9]+$ ]] ||
 	die "BENCH_DURATION, BENCH_CONNECTIONS and BENCH_THREADS must be integers"
-[[ $EVENTS =~ ^[1-9][0-9]*$ && $RATE_SECS =~ ^[1-9][0-9]*$ && $SENDERS =~ ^[1-9][0-9]*$ &&
+[[ $QUEUE_SECS =~ ^[1-9][0-9]*$ && $RATE_SECS =~ ^[1-9][0-9]*$ && $SENDERS =~ ^[1-9][0-9]*$ &&
 	$RATES =~ ^[0-9\ ]*[1-9][0-9\ ]*$ ]] ||
-	die "BENCH_DISPATCH_EVENTS, _SECONDS, _RATES and BENCH_SENDER_THREADS must be positive integers"
+	die "BENCH_DISPATCH_QUEUE_SECONDS, _SECONDS, _RATES and BENCH_SENDER_CONNECTIONS must be positive integers"
 
 # --- packages and builds ---------------------------------------------------
 say "packages"
@@ -353,14 +355,20 @@ kv() {
 	printf '%s\n' "${v:--}"
 }
 
-# events ARGS...: contrib/bench/events.py send for the receiver's webhook.
+# events RATE SECONDS [OUT]: POST /events/ for the receiver's webhook with
+# wrk and contrib/bench/events.lua (RATE 0: as fast as it goes); OUT gets
+# "<event id> <time of the 202>" lines.
 events() {
-	python3 "$LUA/events.py" send --url "$API" --token "$SVC_TOKEN" --template "$TEMPLATE" \
-		--user bench_dispatch --threads "$SENDERS" "$@"
+	local out=${3:-}
+	[[ -n $out ]] && rm -f "$out" "$out".*
+	BENCH_EVENTS_TOKEN=$SVC_TOKEN BENCH_EVENTS_TEMPLATE=$TEMPLATE BENCH_EVENTS_USER=bench_dispatch \
+		BENCH_EVENTS_RATE=$1 BENCH_EVENTS_OUT=$out \
+		wrk -t1 -c"$SENDERS" -d"$2s" --timeout 10s -s "$LUA/events.lua" "$API/events/" || return 1
+	[[ -z $out ]] || cat "$out".* >"$out"
 }
 
-say "dispatcher (drain): queueing $EVENTS events, dispatcher stopped ($SENDERS client threads)"
-events --count "$EVENTS" >"$STATE/log/events-queue.log" 2>&1 ||
+say "dispatcher (drain): queueing events for ${QUEUE_SECS}s, dispatcher stopped ($SENDERS connections)"
+events 0 "$QUEUE_SECS" >"$STATE/log/events-queue.log" 2>&1 ||
 	{ tail -n 5 "$STATE/log/events-queue.log" >&2; die "queueing events failed"; }
 QLINE=$(grep '^EVENTS ' "$STATE/log/events-queue.log")
 QUEUED=$(db_count pending) || die "cannot count the deliveries"
@@ -391,8 +399,7 @@ say "  $SUCCEEDED succeeded, $FAILED failed in ${DRAIN_SECS}s; the receiver got 
 declare -A LAT_LINE EV_LINE
 for rate in $RATES; do
 	say "dispatcher (latency): $rate events/s for ${RATE_SECS}s, dispatcher running"
-	events --rate "$rate" --seconds "$RATE_SECS" --out "$STATE/log/events-$rate.txt" \
-		>"$STATE/log/events-$rate.log" 2>&1
+	events "$rate" "$RATE_SECS" "$STATE/log/events-$rate.txt" >"$STATE/log/events-$rate.log" 2>&1
 	EV_LINE[$rate]=$(grep '^EVENTS ' "$STATE/log/events-$rate.log")
 	wait_drained 60 >/dev/null || say "  still $(db_count pending) pending after 60 s"
 	LAT_LINE[$rate]=$(python3 "$LUA/events.py" join --events "$STATE/log/events-$rate.txt" \
@@ -410,7 +417,7 @@ batch=$(stack_conf_get "$CONF" dispatcher_batch)
 printf '\nwebhook-dispatcher bench: %d CPU(s), concurrency %s, batch %s; signed POSTs (HMAC-SHA256) to nginx return 204 on loopback\n' \
 	"$(nproc)" "${conc:-64}" "${batch:-64}"
 printf '%-8s %-56s %9s\n' part what 'per s'
-printf '%-8s %-56s %9.0f\n' queue "POST /events/, $SENDERS client threads, dispatcher stopped" "$(kv "$QLINE" rate)"
+printf '%-8s %-56s %9.0f\n' queue "POST /events/, $SENDERS connections, dispatcher stopped" "$(kv "$QLINE" rate)"
 printf '%-8s %-56s %9s\n' drain "$SUCCEEDED deliveries recorded in ${DRAIN_SECS}s (start to last)" "$DRAIN_RATE"
 printf '%-8s %-56s %9s\n' drain "received by the receiver (first to last POST)" "$RECV_RATE"
 [[ -n $DRAIN_NOTE ]] && printf '  drain: %s\n' "$DRAIN_NOTE"
@@ -426,7 +433,7 @@ for rate in $RATES; do
 		"$(kv "$l" missing)" "$(kv "$l" p50_ms)" "$(kv "$l" p90_ms)" "$(kv "$l" p99_ms)" \
 		"$(kv "$l" max_ms)" "$(kv "$e" late)"
 done
-printf '  late: requests the client threads sent more than 5 ms after their slot\n'
+printf '  late: requests the client sent more than 5 ms after their slot\n'
 [[ $DISPATCHER_RC -eq 0 ]] ||
 	printf '  webhook-dispatcher exited %s on SIGTERM (see %s)\n' "$DISPATCHER_RC" "$DISPATCHER_LOG"
 printf 'logs: %s/log/ (events-*.log, dispatcher-main.log), receiver log %s\n' "$STATE" "$RLOG"
