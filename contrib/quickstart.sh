@@ -13,8 +13,9 @@
 #
 # Everything lives in ./var (var/db, var/run, var/log, var/nginx-main,
 # var/nginx-console, var/webhookd.conf, var/demo.token, var/pipeline.token);
-# nothing system-wide is started.  The build is in place (./configure &&
-# make), so from the repository root:
+# nothing system-wide is started.  The build is in build/quickstart (so the
+# source tree stays clean for contrib/check.sh's builds), with links to the
+# programs in src/, so from the repository root:
 #     src/webhookctl -c var/webhookd.conf template list
 # Re-running reuses what exists and starts only what is not running.
 # As root, missing Debian packages are installed; otherwise the apt-get
@@ -117,13 +118,26 @@ esac
 say "checking packages"
 stack_deps || die "install the packages above (as root), then run this again"
 
-# --- build (in place) ------------------------------------------------------
-say "building in place (./configure && make)"
-stack_build "$ROOT" "$ROOT" >"$ROOT/quickstart-build.log" 2>&1 || {
-	tail -n 30 "$ROOT/quickstart-build.log" >&2
-	die "build failed; see quickstart-build.log"
+# --- build ------------------------------------------------------------------
+# In build/quickstart, linked from src/; a tree that an older quickstart
+# configured in place goes on being built in place.
+if [[ -f $ROOT/config.status ]]; then
+	BUILD=$ROOT
+	say "building in place (the tree is configured in place)"
+else
+	BUILD=$ROOT/build/quickstart
+	say "building in build/quickstart"
+fi
+mkdir -p "$ROOT/build" || die "cannot create build/"
+stack_build "$ROOT" "$BUILD" >"$ROOT/build/quickstart-build.log" 2>&1 || {
+	tail -n 30 "$ROOT/build/quickstart-build.log" >&2
+	die "build failed; see build/quickstart-build.log"
 }
-rm -f "$ROOT/quickstart-build.log"
+if [[ $BUILD != "$ROOT" ]]; then
+	for p in webhookctl webhookd webhook-dispatcher; do
+		ln -sfn "../build/quickstart/src/$p" "$ROOT/src/$p" || die "cannot link src/$p"
+	done
+fi
 CTL=$ROOT/src/webhookctl
 WEBHOOKD=$ROOT/src/webhookd
 DISPATCHER=$ROOT/src/webhook-dispatcher
