@@ -180,6 +180,16 @@ enum db_rc	db_event_insert(struct db *, const char *id,
 		    uint64_t source_user_id, const char *idempotency_key,
 		    uint64_t user_id, const char *api_template_id,
 		    const char *type, int deliveries, const char *now_db);
+/*
+ * An event's template (by id when tpl_id is set, else by name), the id of
+ * the user named username and that user's enabled webhook for the
+ * template (webhook_id "" when none), in one query.  DB_NOTFOUND: the
+ * template (active) or the user is unknown; which one, the caller asks.
+ */
+enum db_rc	db_event_resolve(struct db *, const char *tpl_id,
+		    const char *tpl_name, const char *username,
+		    struct template_row *tpl, uint64_t *user_id,
+		    char webhook_id[WH_UUID_LEN + 1]);
 /* The user's enabled webhook for a template, into id; DB_NOTFOUND. */
 enum db_rc	db_webhook_enabled_for(struct db *, uint64_t user_id,
 		    const char *api_template_id, char id[WH_UUID_LEN + 1]);

@@ -25,6 +25,9 @@
 	"WHERE w.user_id = ? AND (? IS NULL OR w.status = ?) " \
 	"AND (? IS NULL OR w.api_template_id = ?) "
 
+#define EV_RESOLVE_COLS "t.id, t.name, t.display_name, t.description, " \
+	"t.is_active, u.id, w.id "
+
 const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_AUTH_TOKEN] = { "SELECT STRAIGHT_JOIN t.user_id, u.username, "
 	    "t.is_service, "
@@ -102,6 +105,19 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, 1 },
 	[ST_WH_ENABLED_FOR] = { "SELECT id FROM webhooks WHERE user_id = ? "
 	    "AND api_template_id = ? AND status = 'enabled'", 2, 0 },
+	/* An event's template, owner and enabled webhook in one round trip
+	 * (each step a unique key); no row: one of the first two is
+	 * unknown.  Parameters: username, template id or name. */
+	[ST_EVENT_RESOLVE_ID] = { "SELECT STRAIGHT_JOIN " EV_RESOLVE_COLS
+	    "FROM api_templates t JOIN users u ON u.username = ? "
+	    "LEFT JOIN webhooks w ON w.user_id = u.id "
+	    "AND w.api_template_id = t.id AND w.status = 'enabled' "
+	    "WHERE t.id = ? AND t.is_active = 1", 2, 0 },
+	[ST_EVENT_RESOLVE_NAME] = { "SELECT STRAIGHT_JOIN " EV_RESOLVE_COLS
+	    "FROM api_templates t JOIN users u ON u.username = ? "
+	    "LEFT JOIN webhooks w ON w.user_id = u.id "
+	    "AND w.api_template_id = t.id AND w.status = 'enabled' "
+	    "WHERE t.name = ? AND t.is_active = 1", 2, 0 },
 	[ST_DELIVERY_INSERT] = { "INSERT INTO deliveries (id, event_id, "
 	    "webhook_id, user_id, event_type, body, manual, attempt_limit, "
 	    "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

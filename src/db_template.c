@@ -74,6 +74,43 @@ db_template_get_by_name(struct db *db, const char *name,
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
+struct resolve_ctx {
+	struct tpl_ctx	 t;
+	uint64_t	*user_id;
+};
+
+/* The webhook id is read into the caller's buffer ("" for NULL). */
+static int
+resolve_row(void *vctx, const struct db_col *c, int n)
+{
+	struct resolve_ctx	*x = vctx;
+
+	*x->user_id = strtoull(c[5].buf, NULL, 10);
+	return tpl_row(&x->t, c, n);
+}
+
+enum db_rc
+db_event_resolve(struct db *db, const char *tpl_id, const char *tpl_name,
+    const char *username, struct template_row *tpl, uint64_t *user_id,
+    char webhook_id[WH_UUID_LEN + 1])
+{
+	struct db_arg		 a[] = { ARG_STR(username),
+	    ARG_STR(tpl_id != NULL ? tpl_id : tpl_name) };
+	struct db_col		 cols[7];
+	char			 active[4], uid[24];
+	/* tpl is an output, filled by tpl_row: */
+	/* cppcheck-suppress ctuuninitvar */
+	struct resolve_ctx	 x = { { tpl, NULL, NULL, 0 }, user_id };
+	enum db_rc		 rc;
+
+	cols_for_template(cols, tpl, active, sizeof(active));
+	cols[5] = (struct db_col)COL(uid);
+	cols[6] = (struct db_col){ webhook_id, WH_UUID_LEN + 1, 0, 0, 0 };
+	rc = db_exec(db, tpl_id != NULL ? ST_EVENT_RESOLVE_ID :
+	    ST_EVENT_RESOLVE_NAME, a, cols, 7, resolve_row, &x, NULL);
+	return rc == DB_OK && !x.t.found ? DB_NOTFOUND : rc;
+}
+
 enum db_rc
 db_template_count(struct db *db, long long *count)
 {

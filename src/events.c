@@ -56,6 +56,8 @@ ingest_tx(struct db *db, const struct event_spec *e, struct event_result *r,
 
 	if (e->webhook_id != NULL)
 		snprintf(wid, sizeof(wid), "%s", e->webhook_id);
+	else if (e->enabled_webhook_id != NULL)
+		snprintf(wid, sizeof(wid), "%s", e->enabled_webhook_id);
 	else if ((rc = db_webhook_enabled_for(db, e->user_id, e->tpl->id,
 	    wid)) != DB_OK && rc != DB_NOTFOUND)
 		return rc;

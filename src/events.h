@@ -15,6 +15,9 @@ struct event_spec {
 	uint64_t			 user_id;		/* the owner */
 	const struct template_row	*tpl;		/* NULL for a test */
 	const char			*webhook_id;	/* a test's target */
+	/* The owner's enabled webhook for tpl when the caller looked it up
+	 * already ("" for none); NULL: looked up here. */
+	const char			*enabled_webhook_id;
 	const char			*type;
 	json_object			*data;		/* not taken */
 	int				 manual;

@@ -79,17 +79,37 @@ event_parse(struct ctx *c, struct event_input *in, json_object **errors)
 	return 0;
 }
 
-/* Resolves the template (by id or name) and the user; unknown ones are
- * field errors.  Returns -1 when answered (database trouble). */
+/*
+ * Resolves the template (by id or name), the user and the user's enabled
+ * webhook for it (wid, "" for none, NULL when not resolved) in one query;
+ * when that finds nothing, looks them up one by one to say which is
+ * unknown (field errors).  Returns -1 when answered (database trouble).
+ */
 static int
 event_lookup(struct ctx *c, const struct event_input *in,
-    struct template_row *tpl, uint64_t *user_id, json_object **errors)
+    struct template_row *tpl, uint64_t *user_id, char wid[WH_UUID_LEN + 1],
+    const char **resolved, json_object **errors)
 {
 	char		id[WH_UUID_LEN + 1];
+	int		by_name = 0;
 	enum db_rc	rc = DB_NOTFOUND;
 
+	*resolved = NULL;
+	if (in->api_template != NULL)
+		by_name = valid_uuid(in->api_template,
+		    strlen(in->api_template), id) != NULL;
+	if (in->api_template != NULL && in->user != NULL) {
+		rc = db_event_resolve(c->svc->db, by_name ? NULL : id,
+		    in->api_template, in->user, tpl, user_id, wid);
+		if (rc == DB_OK) {
+			*resolved = wid;
+			return 0;
+		}
+		if (rc != DB_NOTFOUND)
+			goto fail;
+	}
 	if (in->api_template != NULL) {
-		rc = valid_uuid(in->api_template, strlen(in->api_template), id) ?
+		rc = by_name ?
 		    db_template_get_by_name(c->svc->db, in->api_template, tpl) :
 		    db_template_get(c->svc->db, id, tpl);
 		if (rc == DB_NOTFOUND)
@@ -119,6 +139,8 @@ h_event_create(struct ctx *c)
 	struct event_result	 r;
 	json_object		*errors = NULL, *o;
 	char			 type[WH_MAX_TEMPLATE_NAME + 16];
+	char			 wid[WH_UUID_LEN + 1];
+	const char		*resolved;
 	uint64_t		 user_id = 0;
 	enum db_rc		 rc;
 
@@ -127,7 +149,8 @@ h_event_create(struct ctx *c)
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
 	}
-	if (event_lookup(c, &in, &tpl, &user_id, &errors) == -1) {
+	if (event_lookup(c, &in, &tpl, &user_id, wid, &resolved,
+	    &errors) == -1) {
 		json_object_put(errors);
 		return;
 	}
@@ -139,7 +162,8 @@ h_event_create(struct ctx *c)
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id,
 	    .idempotency_key = in.idempotency_key, .user_id = user_id,
-	    .tpl = &tpl, .type = type, .data = in.data,
+	    .tpl = &tpl, .enabled_webhook_id = resolved, .type = type,
+	    .data = in.data,
 	    .attempt_limit = 0 }, &r);	/* the dispatchers' schedule */
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
