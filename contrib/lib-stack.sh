@@ -579,11 +579,17 @@ stack_dispatcher_stop() {
 # separated by commas or blanks) become the map lines that let those origins
 # read nginx's own answers.  STACK_NGINX_NO_LIMIT=1 removes the rate limit.
 stack_nginx_conf() {
-	local f=$1/nginx/webhookd.conf o lines=""
+	local f=$1/nginx/webhookd.conf o lines="" seen=" "
+	local -a origins=()
 	[[ -f $f ]] || { stack_err "missing $f"; return 1; }
-	for o in ${4//,/ }; do
+	read -ra origins <<<"${4:-}"
+	read -ra origins <<<"${origins[*]//,/ }"
+	for o in "${origins[@]}"; do
 		[[ $o =~ ^[A-Za-z][A-Za-z0-9+.-]*://[][A-Za-z0-9.:-]+$ ]] ||
 			{ stack_err "cors origin '$o' is not scheme://host[:port]"; return 1; }
+		# nginx compares map strings without case and refuses a repeat
+		[[ $seen == *" ${o,,} "* ]] && continue
+		seen+="${o,,} "
 		lines+="    \"1$o\" \"$o\";"$'\n'
 	done
 	sed -e "s|@LISTEN@|$2|g" -e "s|@SOCKET@|$3|g" -e "s|@ROOT@|$1/nginx|g" -e "s|@DOCROOT@|$1/doc|g" \

@@ -84,6 +84,8 @@ event_parse(struct ctx *c, struct event_input *in, json_object **errors)
  * webhook for it (wid, "" for none, NULL when not resolved) in one query;
  * when that finds nothing, looks them up one by one to say which is
  * unknown (field errors).  Returns -1 when answered (database trouble).
+ * The webhook is read before the outbox transaction: one disabled or
+ * deleted in between gets a delivery that its dispatcher cancels.
  */
 static int
 event_lookup(struct ctx *c, const struct event_input *in,
