@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* test_auth.c: splitting the Authorization header into a bearer token. */
+/* test_auth.c: splitting the Authorization header into a bearer token, and
+ * the per-worker token cache (the database and the clock mocked with
+ * -Wl,--wrap). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "crypto.h"
@@ -182,6 +185,113 @@ test_fresh_tokens(void **state)
 	}
 }
 
+/* The database: each lookup is expected (expect_function_call) and
+ * answers will_return(rc) then will_return(expires_in_ms). */
+enum db_rc	__wrap_db_auth_token(struct db *, const unsigned char[32],
+		    struct principal *);
+enum db_rc
+__wrap_db_auth_token(struct db *db, const unsigned char hash[32],
+    struct principal *out)
+{
+	enum db_rc	rc;
+
+	(void)db;
+	(void)hash;
+	function_called();
+	rc = mock_type(enum db_rc);
+	memset(out, 0, sizeof(*out));
+	out->user_id = 7;
+	snprintf(out->username, sizeof(out->username), "u7");
+	out->expires_in_ms = mock_type(long long);
+	return rc;
+}
+
+/* The clock: fake_ms when set (>= 0), the real one otherwise. */
+static long long fake_ms = -1;
+int	__real_clock_gettime(clockid_t, struct timespec *);
+int	__wrap_clock_gettime(clockid_t, struct timespec *);
+int
+__wrap_clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	if (fake_ms < 0)
+		return __real_clock_gettime(clk, ts);
+	ts->tv_sec = (time_t)(fake_ms / 1000);
+	ts->tv_nsec = (long)(fake_ms % 1000) * 1000000L;
+	return 0;
+}
+
+static enum wh_err
+check_at(struct auth_cache *c, long long at_ms, struct principal *p)
+{
+	fake_ms = at_ms;
+	return auth_check(c, NULL, "Bearer " TOK, p);
+}
+
+static void
+lookup_will(enum db_rc rc, long long expires_in_ms)
+{
+	expect_function_call(__wrap_db_auth_token);
+	will_return(__wrap_db_auth_token, rc);
+	will_return(__wrap_db_auth_token, expires_in_ms);
+}
+
+/* A token is looked up once per token_cache_ttl. */
+static void
+test_cache_keeps_a_token_for_the_ttl(void **state)
+{
+	struct auth_cache	*c = auth_cache_new(5);
+	struct principal	 p;
+
+	(void)state;
+	lookup_will(DB_OK, -1);
+	assert_int_equal(check_at(c, 100000, &p), WH_OK);
+	assert_int_equal(p.user_id, 7);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(check_at(c, 104900, &p), WH_OK);	/* cached */
+	assert_int_equal(p.user_id, 7);
+	lookup_will(DB_OK, -1);
+	assert_int_equal(check_at(c, 105100, &p), WH_OK);	/* looked up */
+	auth_cache_free(c);
+	fake_ms = -1;
+}
+
+/* ... but never past the token's own expiry. */
+static void
+test_cache_stops_at_the_expiry(void **state)
+{
+	struct auth_cache	*c = auth_cache_new(5);
+	struct principal	 p;
+
+	(void)state;
+	lookup_will(DB_OK, 1500);
+	assert_int_equal(check_at(c, 200000, &p), WH_OK);
+	assert_int_equal(check_at(c, 201400, &p), WH_OK);	/* cached */
+	lookup_will(DB_NOTFOUND, -1);				/* expired */
+	assert_int_equal(check_at(c, 201600, &p), WH_E_AUTH_FAILED);
+	lookup_will(DB_NOTFOUND, -1);				/* not cached */
+	assert_int_equal(check_at(c, 201700, &p), WH_E_AUTH_FAILED);
+	auth_cache_free(c);
+	fake_ms = -1;
+}
+
+/* ttl 0: every request is looked up; a database outage is 503. */
+static void
+test_cache_off_and_outage(void **state)
+{
+	struct auth_cache	*c = auth_cache_new(0);
+	struct principal	 p;
+
+	(void)state;
+	lookup_will(DB_OK, -1);
+	assert_int_equal(check_at(c, 300000, &p), WH_OK);
+	lookup_will(DB_OK, -1);
+	assert_int_equal(check_at(c, 300001, &p), WH_OK);
+	lookup_will(DB_DOWN, -1);
+	assert_int_equal(check_at(c, 300002, &p), WH_E_UNAVAILABLE);
+	auth_cache_free(c);
+	fake_ms = -1;
+}
+
 static void
 test_cache_new_free(void **state)
 {
@@ -213,6 +323,9 @@ main(void)
 		cmocka_unit_test(test_exact_buffer),
 		cmocka_unit_test(test_fresh_tokens),
 		cmocka_unit_test(test_cache_new_free),
+		cmocka_unit_test(test_cache_keeps_a_token_for_the_ttl),
+		cmocka_unit_test(test_cache_stops_at_the_expiry),
+		cmocka_unit_test(test_cache_off_and_outage),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
