@@ -38,7 +38,9 @@ struct disp {
 	int			 notify_fd;	/* -1: none */
 	int			 metrics_fd;	/* -1: none */
 	ino_t			 notify_ino;	/* of the socket this one bound */
-	struct job		*to_record;	/* finished, not yet recorded */
+	/* Finished, not yet recorded, in the order they finished: the
+	 * webhook's last_delivery and failure count follow that order. */
+	struct job		*to_record, *to_record_last;
 	int			 unrecorded;
 	long long		 next_claim_ms;	/* monotonic */
 	long long		 next_record_ms;
@@ -270,8 +272,12 @@ collect(struct disp *d)
 		else
 			d->sent_failed++;
 		log_attempt(j);
-		j->next = d->to_record;
-		d->to_record = j;
+		j->next = NULL;
+		if (d->to_record == NULL)
+			d->to_record = j;
+		else
+			d->to_record_last->next = j;
+		d->to_record_last = j;
 		d->unrecorded++;
 	}
 }
@@ -339,7 +345,7 @@ record(struct disp *d)
 		next = j->next;
 		job_free(j);
 	}
-	d->to_record = NULL;
+	d->to_record = d->to_record_last = NULL;
 	d->unrecorded = 0;
 }
 
