@@ -32,14 +32,11 @@ do; every such place is marked "AMBIGUITY".
 
 import concurrent.futures
 import datetime
-import http.client
 import itertools
 import json
 import os
 import re
 import shlex
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -52,7 +49,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
-    Fail, NoResponse, User, _text, check, media_type, parse_ts)
+    MISSING, Fail, NoResponse, Resp, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 # --------------------------------------------------------------------------- config
 
@@ -100,7 +97,6 @@ WWW_AUTH = 'Bearer realm="webhooks"'
 
 MAX_BODY = 64 * 1024
 
-MISSING = object()
 
 # ------------------------------------------------------------------ global records
 
@@ -129,117 +125,21 @@ def _check_openapi(r):
             OPENAPI_PROBLEMS.extend((r.method, r.target[:160], r.status, p) for p in found)
 
 
-def _trunc(s, n):
-    return s if len(s) <= n else s[:n] + "...(%d more)" % (len(s) - n)
-
-
-class Resp:
-    def __init__(self, method, target, req_headers, req_body, status, reason, headers,
-                 body, elapsed):
-        self.method = method
-        self.target = target
-        self.req_headers = req_headers
-        self.req_body = req_body
-        self.status = status
-        self.reason = reason
-        self.headers = headers
-        self.body = body
-        self.elapsed = elapsed
-        self._json = MISSING
-
-    def header(self, name):
-        n = name.lower()
-        for k, v in self.headers:
-            if k.lower() == n:
-                return v
-        return None
-
-    @property
-    def json(self):
-        if self._json is MISSING:
-            try:
-                self._json = json.loads(self.body.decode("utf-8"))
-            except Exception:
-                self._json = None
-        return self._json
-
-    def describe(self):
-        out = ["> %s %s" % (self.method, _trunc(self.target, 240))]
-        for k, v in self.req_headers:
-            if k.lower() in ("connection",):
-                continue
-            out.append("> %s: %s" % (k, _trunc(_text(v), 160)))
-        if self.req_body:
-            out.append("> [body %d bytes] %s" % (len(self.req_body),
-                                                  _trunc(_text(self.req_body[:600]), 400)))
-        out.append("< %s %s (%.0f ms)" % (self.status, self.reason, self.elapsed * 1000))
-        for k, v in self.headers:
-            out.append("< %s: %s" % (k, _trunc(v, 200)))
-        out.append("< [body %d bytes] %s" % (len(self.body),
-                                              _trunc(_text(self.body[:1200]), 800)))
-        return "\n".join(out)
-
-
 def exchange(method, target, headers=(), body=None, *, timeout=15.0, raw=None):
-    """One HTTP/1.1 request on a fresh connection, bytes under our control.
-
-    headers: list of (name, value), value str or bytes.  Host, Content-Length (for
-    a body, or 0 for POST/PUT/PATCH without one) and Connection: close are added
-    unless given.  raw: send these bytes instead of building a request."""
-    hdrs = list(headers)
-    names = {k.lower() for k, _ in hdrs}
-    if "host" not in names:
-        hdrs.insert(0, ("Host", HOST_HEADER))
-    if "content-length" not in names and "transfer-encoding" not in names:
-        if body is not None:
-            hdrs.append(("Content-Length", str(len(body))))
-        elif method in ("POST", "PUT", "PATCH"):
-            hdrs.append(("Content-Length", "0"))
-    if "connection" not in names:
-        hdrs.append(("Connection", "close"))
-    if raw is None:
-        data = ("%s %s HTTP/1.1\r\n" % (method, target)).encode("utf-8")
-        for k, v in hdrs:
-            data += k.encode("latin-1") + b": " + (v if isinstance(v, bytes) else v.encode("utf-8")) + b"\r\n"
-        data += b"\r\n" + (body or b"")
-    else:
-        data = raw
-    t0 = time.monotonic()
+    """harness.http_exchange to the stack under test, recording the status, the
+    OpenAPI check and any secret seen in the response."""
     try:
-        sock = socket.create_connection((HOST, PORT), timeout=timeout)
-    except OSError as e:
+        r = http_exchange((SCHEME, HOST, PORT, HOST_HEADER), method, target, headers, body,
+                          timeout=timeout, raw=raw)
+    except NoResponse:
         _record(0, method, target)
-        raise NoResponse("cannot connect to %s:%s for %s %s: %s" % (HOST, PORT, method, target[:200], e))
-    if SCHEME == "https":
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        sock = ctx.wrap_socket(sock, server_hostname=HOST)
-    send_error = None
-    try:
-        try:
-            sock.sendall(data)
-        except OSError as e:          # the server may answer (413, 414...) before reading it all
-            send_error = e
-        resp = http.client.HTTPResponse(sock, method=method)
-        try:
-            resp.begin()
-            rbody = resp.read()
-        except Exception as e:
-            _record(0, method, target)
-            raise NoResponse("no HTTP response to %s %s after %.1f s: %s: %s%s" % (
-                method, _trunc(target, 200), time.monotonic() - t0, type(e).__name__, e,
-                " (while sending: %s)" % send_error if send_error else ""))
-    finally:
-        sock.close()
-    r = Resp(method, target, hdrs, body if raw is None else raw, resp.status, resp.reason,
-             resp.getheaders(), rbody, time.monotonic() - t0)
+        raise
     _record(r.status, method, target)
     _check_openapi(r)
     with _lock:
         secrets = list(SECRETS)
     for s in secrets:
-        if s.encode() in rbody or any(s in v for _, v in r.headers):
+        if s.encode() in r.body or any(s in v for _, v in r.headers):
             with _lock:
                 LEAKS.append((s, method, target[:160]))
     _tls.last = r

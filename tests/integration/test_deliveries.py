@@ -50,7 +50,6 @@ stopped; every dispatcher is stopped at the end (SIGKILL after 20 s).
 
 import base64
 import concurrent.futures
-import datetime
 import hashlib
 import hmac
 import http.client
@@ -61,7 +60,6 @@ import re
 import shlex
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -72,7 +70,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
-    Fail, NoResponse, User, _text, check, media_type, parse_ts)
+    MISSING, Fail, NoResponse, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
 _openapi_lock = threading.Lock()
@@ -127,7 +125,6 @@ ERROR_CLASSES = {None, "dns", "connect", "tls", "timeout", "http_status", "refus
 STATUSES = {"pending", "succeeded", "failed", "cancelled"}
 MAX_EVENT_BODY = 256 * 1024
 
-MISSING = object()
 _lock = threading.RLock()
 _tls = threading.local()
 
@@ -203,100 +200,17 @@ BASE_SETTINGS = {
     "log_level": "info",
 }
 
-# ------------------------------------------------------------------ failures
-
-
-def _trunc(s, n):
-    s = str(s)
-    return s if len(s) <= n else s[:n] + "...(%d more)" % (len(s) - n)
-
-
 # ------------------------------------------------------------------ HTTP client
-
-class Resp:
-    def __init__(self, method, target, req_headers, req_body, status, reason, headers, body, elapsed):
-        self.method, self.target, self.req_headers, self.req_body = method, target, req_headers, req_body
-        self.status, self.reason, self.headers, self.body, self.elapsed = status, reason, headers, body, elapsed
-        self._json = MISSING
-
-    def header(self, name):
-        n = name.lower()
-        for k, v in self.headers:
-            if k.lower() == n:
-                return v
-        return None
-
-    @property
-    def json(self):
-        if self._json is MISSING:
-            try:
-                self._json = json.loads(self.body.decode("utf-8"))
-            except Exception:
-                self._json = None
-        return self._json
-
-    def describe(self):
-        out = ["> %s %s" % (self.method, _trunc(self.target, 240))]
-        for k, v in self.req_headers:
-            if k.lower() == "authorization":
-                v = v[:14] + "..."
-            out.append("> %s: %s" % (k, _trunc(_text(v), 160)))
-        if self.req_body:
-            out.append("> [body %d bytes] %s" % (len(self.req_body), _trunc(_text(self.req_body[:600]), 400)))
-        out.append("< %s %s (%.0f ms)" % (self.status, self.reason, self.elapsed * 1000))
-        for k, v in self.headers:
-            out.append("< %s: %s" % (k, _trunc(v, 200)))
-        out.append("< [body %d bytes] %s" % (len(self.body), _trunc(_text(self.body[:1500]), 1000)))
-        return "\n".join(out)
 
 
 def exchange(method, target, headers=(), body=None, *, timeout=15.0):
-    """One HTTP/1.1 request on a fresh connection."""
-    hdrs = list(headers)
-    names = {k.lower() for k, _ in hdrs}
-    if "host" not in names:
-        hdrs.insert(0, ("Host", HOST_HEADER))
-    if "content-length" not in names:
-        if body is not None:
-            hdrs.append(("Content-Length", str(len(body))))
-        elif method in ("POST", "PUT", "PATCH"):
-            hdrs.append(("Content-Length", "0"))
-    hdrs.append(("Connection", "close"))
-    data = ("%s %s HTTP/1.1\r\n" % (method, target)).encode("utf-8")
-    for k, v in hdrs:
-        data += k.encode("latin-1") + b": " + (v if isinstance(v, bytes) else v.encode("utf-8")) + b"\r\n"
-    data += b"\r\n" + (body or b"")
-    t0 = time.monotonic()
-    try:
-        sock = socket.create_connection((HOST, PORT), timeout=timeout)
-    except OSError as e:
-        raise NoResponse("cannot connect to %s:%s for %s %s: %s" % (HOST, PORT, method, target[:200], e))
-    if SCHEME == "https":
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        sock = ctx.wrap_socket(sock, server_hostname=HOST)
-    try:
-        try:
-            sock.sendall(data)
-        except OSError:
-            pass            # the server may answer (413) before reading it all
-        resp = http.client.HTTPResponse(sock, method=method)
-        try:
-            resp.begin()
-            rbody = resp.read()
-        except Exception as e:
-            raise NoResponse("no HTTP response to %s %s after %.1f s: %s: %s" % (
-                method, _trunc(target, 200), time.monotonic() - t0, type(e).__name__, e))
-    finally:
-        sock.close()
-    r = Resp(method, target, hdrs, body, resp.status, resp.reason, resp.getheaders(), rbody,
-             time.monotonic() - t0)
+    """harness.http_exchange to stack B, checking the response against OpenAPI."""
+    r = http_exchange((SCHEME, HOST, PORT, HOST_HEADER), method, target, headers, body, timeout=timeout)
     _tls.last = r
-    found = openapi_check.check(method, target, resp.status, resp.getheaders(), rbody)
+    found = openapi_check.check(method, target, r.status, r.headers, r.body)
     if found:
         with _openapi_lock:
-            OPENAPI_PROBLEMS.extend((method, target[:160], resp.status, p) for p in found)
+            OPENAPI_PROBLEMS.extend((method, target[:160], r.status, p) for p in found)
     return r
 
 
@@ -1747,7 +1661,8 @@ def test_disabling_or_deleting_a_webhook_cancels_its_pending_deliveries():
     svc = new_service()
     u1, u2 = new_user("cancel1"), new_user("cancel2")
     h1, h2 = make_hook(u1, T()[0], "500"), make_hook(u2, T()[0], "500")
-    e1, e2 = emit(svc, u1, T()[0], deliveries=1), emit(svc, u2, T()[0], deliveries=1)
+    e1 = emit(svc, u1, T()[0], deliveries=1)
+    emit(svc, u2, T()[0], deliveries=1)
     rx = receiver()
     check(rx.wait(1, prefix=h1.prefix, timeout=5) and rx.wait(1, prefix=h2.prefix, timeout=5),
           "first attempts not received")
