@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -45,23 +44,6 @@ on_body(char *p, size_t size, size_t n, void *clientp)
 	if (j->received > DELIVER_BODY_LIMIT) {
 		j->too_large = 1;
 		return 0;	/* aborts the transfer */
-	}
-	return len;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *clientp)
-{
-	struct job	*j = clientp;
-	size_t		 len = size * n;
-	char		 v[128];
-
-	if (len > 12 && len < 12 + sizeof(v) &&
-	    strncasecmp(p, "retry-after:", 12) == 0) {
-		memcpy(v, p + 12, len - 12);
-		v[len - 12] = '\0';
-		v[strcspn(v, "\r\n")] = '\0';
-		j->retry_after_ms = retry_after_parse(v, time(NULL));
 	}
 	return len;
 }
@@ -156,8 +138,6 @@ job_easy(struct job *j, const struct conf *c)
 	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, j) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, j) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, j) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, j) != CURLE_OK;
 	return bad ? -1 : 0;
 }
@@ -178,9 +158,8 @@ job_new(const struct dq_job_row *r, const struct conf *c,
 	j->attempt_limit = r->attempt_limit;
 	j->manual = r->manual;
 	j->allow_private = c->allow_private_endpoints;
-	j->retry_after_ms = -1;
 	j->started_wall_ms = time_wall_ms();
-	time_now(j->started_rfc, j->started_db);
+	time_now(NULL, j->started_db);
 	if ((j->body = malloc(r->body_len + 1)) == NULL ||
 	    (j->url = strdup(r->endpoint_url)) == NULL)
 		goto fail;
@@ -261,6 +240,19 @@ classify(const struct job *j, CURLcode code, long status)
 	}
 }
 
+/* The answer's Retry-After (seconds or an HTTP date, as libcurl reads
+ * it) in milliseconds; -1 without one (libcurl says 0 then). */
+static long long
+retry_after_ms(CURL *easy)
+{
+	curl_off_t	s = 0;
+
+	if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &s) != CURLE_OK ||
+	    s <= 0)
+		return -1;
+	return s > 365LL * 86400 ? 365LL * 86400000 : (long long)s * 1000;
+}
+
 void
 job_result(struct job *j, CURLcode code, const struct conf *c,
     struct dq_result *r, char next_db[32], char err[256])
@@ -304,7 +296,8 @@ job_result(struct job *j, CURLcode code, const struct conf *c,
 	}
 	crypto_random(&rnd, sizeof(rnd));
 	delay = retry_delay_ms(c, j->attempts + 1,
-	    (status == 429 || status == 503) ? j->retry_after_ms : -1, rnd);
+	    (status == 429 || status == 503) ? retry_after_ms(j->easy) : -1,
+	    rnd);
 	time_db_at(time_wall_ms() + delay, next_db);
 	r->status = "pending";
 	r->next_at_db = next_db;

@@ -32,10 +32,8 @@ struct job {
 	size_t		 received;
 	int		 too_large;
 	int		 refused;		/* the SSRF guard said no */
-	long long	 retry_after_ms;	/* -1: none */
 	long long	 started_wall_ms;
 	char		 started_db[32];
-	char		 started_rfc[32];
 	/* the outcome, kept until the database has it */
 	struct dq_result res;
 	char		 res_err[256];

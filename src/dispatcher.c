@@ -364,15 +364,19 @@ wait_events(struct disp *d)
 {
 	struct curl_waitfd	 extra[2];
 	unsigned		 n = 0;
-	long long		 now = time_mono_ms();
-	long long		 wait = d->next_claim_ms > now ?
-				    d->next_claim_ms - now : 0;
+	long long		 now = time_mono_ms(), due, wait;
 	int			 got;
 
-	if (d->inflight >= d->conf.dispatcher_concurrency || stop_requested)
-		wait = 1000;
-	if (d->to_record != NULL && wait > DB_RETRY_MS)
-		wait = DB_RETRY_MS;
+	/* No claim happens while outcomes wait to be written: then the
+	 * next write (after a failed one) is what is due. */
+	if (d->to_record != NULL)
+		due = d->next_record_ms;
+	else if (d->inflight >= d->conf.dispatcher_concurrency ||
+	    stop_requested)
+		due = now + 1000;
+	else
+		due = d->next_claim_ms;
+	wait = due > now ? due - now : 0;
 	if (d->notify_fd != -1)
 		extra[n++] = (struct curl_waitfd){ d->notify_fd, CURL_WAIT_POLLIN, 0 };
 	if (d->metrics_fd != -1)

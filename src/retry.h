@@ -15,10 +15,4 @@
 long long	retry_delay_ms(const struct conf *c, int attempts_done,
 		    long long retry_after_ms, unsigned rnd);
 
-/*
- * A Retry-After value (seconds, or an HTTP date, as of now_s) in
- * milliseconds, or -1 when it is neither.
- */
-long long	retry_after_parse(const char *value, long long now_s);
-
 #endif

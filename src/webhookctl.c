@@ -48,7 +48,7 @@ usage(void)
 static const char *
 opt_value(struct cli *c, int from, const char *name, int *flag)
 {
-	for (int i = from; i < c->argc; i++)
+	for (int i = from; i < c->argc && c->argv[i] != NULL; i++)
 		if (strcmp(c->argv[i], name) == 0) {
 			if (flag != NULL) {
 				*flag = 1;
@@ -257,6 +257,7 @@ cmd_emit(struct cli *c)
 	json_object		*data;
 	const char		*key;
 	char			 id[WH_UUID_LEN + 1], type[WH_MAX_TEMPLATE_NAME + 16];
+	char			 wid[WH_UUID_LEN + 1];
 	uint64_t		 uid;
 	enum db_rc		 rc;
 
@@ -269,11 +270,8 @@ cmd_emit(struct cli *c)
 		fprintf(stderr, "webhookctl: JSON must be an object\n");
 		return 1;
 	}
-	rc = valid_uuid(c->argv[1], strlen(c->argv[1]), id) == NULL ?
-	    db_template_get(c->db, id, &tpl) :
-	    db_template_get_by_name(c->db, c->argv[1], &tpl);
-	if (rc == DB_OK)
-		rc = db_user_id(c->db, c->argv[2], &uid);
+	rc = db_event_resolve(c->db, valid_uuid(c->argv[1], strlen(c->argv[1]),
+	    id) == NULL ? id : NULL, c->argv[1], c->argv[2], &tpl, &uid, wid);
 	if (rc != DB_OK) {
 		json_object_put(data);
 		return fail(c, "template or user", rc);
@@ -281,7 +279,7 @@ cmd_emit(struct cli *c)
 	snprintf(type, sizeof(type), "%s.completed", tpl.name);
 	rc = events_ingest(c->db, &(struct event_spec){ .source_user_id = uid,
 	    .idempotency_key = key, .user_id = uid, .tpl = &tpl, .type = type,
-	    .data = data, .attempt_limit = 0 }, &r);
+	    .enabled_webhook_id = wid, .data = data, .attempt_limit = 0 }, &r);
 	json_object_put(data);
 	if (rc != DB_OK)
 		return fail(c, "emit", rc);
@@ -304,15 +302,22 @@ static int
 cmd_deliveries(struct cli *c)
 {
 	const char	*limit;
+	long long	 n = 50;
 	enum db_rc	 rc;
 
 	if (c->argc >= 2 && strcmp(c->argv[1], "list") == 0) {
 		limit = opt_value(c, 2, "--limit", NULL);
+		if (limit != NULL && valid_positive_int(limit, 100000, &n) !=
+		    VALID_INT_OK) {
+			fprintf(stderr, "webhookctl: --limit takes 1 to "
+			    "100000\n");
+			return 1;
+		}
 		printf("id\twebhook\tcreated_at\tstatus\tattempts\tcode\t"
 		    "next_attempt_at\terror\n");
 		rc = db_admin_delivery_list(c->db, opt_value(c, 2, "--webhook",
 		    NULL), opt_value(c, 2, "--status", NULL),
-		    limit ? atoll(limit) : 50, print_delivery, NULL);
+		    n, print_delivery, NULL);
 		return rc == DB_OK ? 0 : fail(c, "deliveries", rc);
 	}
 	if (c->argc == 3 && strcmp(c->argv[1], "retry") == 0) {

@@ -1850,6 +1850,37 @@ def test_private_addresses_refused_at_delivery_time():
 
 
 @test
+def test_webhookctl_emit_and_deliveries_list():
+    """The operator's side: `webhookctl emit` queues like POST /events/ (an
+    idempotency key replays), `deliveries list` shows the outcome, and a bad
+    --limit or an unknown user is refused."""
+    main_dispatcher()
+    u = new_user("cli")
+    h = make_hook(u, T()[0], "ok")
+    key = "cli-%s" % RUN
+    args = "emit %s %s %s --idempotency-key %s" % (
+        shlex.quote(T()[0]["name"]), shlex.quote(u.name), shlex.quote('{"document_id": "cli-1"}'), key)
+    out = ctl(args).split()
+    check(len(out) == 2 and UUID_RE.match(out[0]) and out[1] == "1", "`webhookctl emit` printed %r" % out)
+    again = ctl(args).split()
+    check(again == out, "the same idempotency key answered %r, then %r" % (out, again))
+    d = wait_delivery(h, out[0], timeout=10)
+    settle(0.3)
+    check(len(h.reqs()) == 1 and h.reqs()[0].webhook_id == out[0],
+          "the receiver got %d request(s) for one event emitted twice with one key" % len(h.reqs()))
+    rows = [ln.split("\t") for ln in ctl("deliveries list --webhook %s --status succeeded --limit 5" % h.id)
+            .splitlines()[1:]]
+    check([(r[0], r[1], r[3].strip()) for r in rows] == [(d["id"], h.id, "succeeded")],
+          "`deliveries list` rows %r" % rows)
+    for bad in ("deliveries list --limit 0", "deliveries list --limit x",
+                "emit %s nobody_%s '{}'" % (shlex.quote(T()[0]["name"]), RUN)):
+        p = subprocess.run("%s %s" % (WEBHOOKCTL, bad), shell=True, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode != 0 and p.stderr.strip(), "`webhookctl %s` exited %d (stderr %r)" % (
+            bad, p.returncode, p.stderr))
+
+
+@test
 def test_claimed_delivery_of_a_disabled_webhook_is_cancelled():
     """A pending delivery whose webhook is disabled by the time it is claimed (here:
     an operator's `webhookctl deliveries retry` of a cancelled one; in production

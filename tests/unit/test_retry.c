@@ -73,22 +73,6 @@ retry_after_lengthens_but_is_capped(void **state)
 }
 
 static void
-retry_after_parse_forms(void **state)
-{
-	assert_int_equal(retry_after_parse("120", 0), 120000);
-	assert_int_equal(retry_after_parse(" 0 ", 0), 0);
-	assert_int_equal(retry_after_parse("1.5", 0), -1);
-	assert_int_equal(retry_after_parse("-3", 0), -1);
-	assert_int_equal(retry_after_parse("soon", 0), -1);
-	assert_int_equal(retry_after_parse("", 0), -1);
-	/* Sun, 06 Nov 1994 08:49:37 GMT = 784111777 */
-	assert_int_equal(retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
-	    784111777 - 30), 30000);
-	assert_int_equal(retry_after_parse("Sun, 06 Nov 1994 08:49:37 GMT",
-	    784111777 + 30), 0);
-}
-
-static void
 schedule_parse_errors(void **state)
 {
 	struct conf	c;
@@ -111,7 +95,6 @@ main(void)
 		cmocka_unit_test(retry_default_schedule),
 		cmocka_unit_test(retry_jitter_stays_within_bounds),
 		cmocka_unit_test(retry_after_lengthens_but_is_capped),
-		cmocka_unit_test(retry_after_parse_forms),
 		cmocka_unit_test(schedule_parse_errors),
 	};
 
