@@ -382,6 +382,22 @@ db_commit(struct db *db)
 	return DB_ERR;
 }
 
+enum db_rc
+db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
+{
+	enum db_rc	rc = DB_DEADLOCK;
+
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if ((rc = fn(db, ctx)) == DB_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	return rc;
+}
+
 void
 db_rollback(struct db *db)
 {

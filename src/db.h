@@ -45,6 +45,14 @@ enum db_rc	 db_begin(struct db *);
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 
+/*
+ * Runs fn(db, ctx) in a transaction: committed when it returns DB_OK,
+ * rolled back otherwise; the whole transaction runs again (up to
+ * DB_TX_TRIES times) after DB_DEADLOCK.  Returns fn's or the commit's code.
+ */
+enum db_rc	 db_tx(struct db *, enum db_rc (*fn)(struct db *, void *),
+		    void *ctx);
+
 /* The last error text, for logs and the CLI. */
 const char	*db_error(struct db *);
 

@@ -146,33 +146,25 @@ cancel_pending(struct db *db, const char *id, int all)
 	return db_exec(db, ST_WH_CANCEL_PENDING, a, NULL, 0, NULL, NULL, NULL);
 }
 
-/* Ends the transaction: commit after success, else roll back. */
-static enum db_rc
-finish_tx(struct db *db, enum db_rc rc)
-{
-	if (rc != DB_OK) {
-		db_rollback(db);
-		return rc;
-	}
-	return db_commit(db);
-}
+struct wh_tx {
+	const struct db_arg	*a;
+	const char		*id;
+	int			 all;	/* delete: every pending delivery */
+	enum stmt_id		 st;
+};
 
+/* The update or delete, then (same transaction) the pending deliveries. */
 static enum db_rc
-update_once(struct db *db, const struct db_arg *a, const struct webhook_write *w)
+change_and_cancel(struct db *db, void *vctx)
 {
-	unsigned long long	n = 0;
-	enum db_rc		rc;
+	struct wh_tx		*x = vctx;
+	unsigned long long	 n = 0;
+	enum db_rc		 rc;
 
-	if (w->cancel_pending && (rc = db_begin(db)) != DB_OK)
-		return rc;
-	rc = db_exec(db, ST_WH_UPDATE, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, x->st, x->a, NULL, 0, NULL, NULL, &n);
 	if (rc == DB_OK && n == 0)
 		rc = DB_NOTFOUND;
-	if (!w->cancel_pending)
-		return rc;
-	if (rc == DB_OK)
-		rc = cancel_pending(db, w->id, 0);
-	return finish_tx(db, rc);
+	return rc == DB_OK ? cancel_pending(db, x->id, x->all) : rc;
 }
 
 enum db_rc
@@ -190,38 +182,23 @@ db_webhook_update(struct db *db, uint64_t user_id,
 	    ARG_INT(w->secret_change), ARG_BLOB(w->secret_ct, w->secret_ct_len),
 	    ARG_INT(w->secret_change), ARG_STRN(w->secret_key_id),
 	    ARG_STR(w->now_db), ARG_STR(w->id), ARG_INT(user_id) };
-	enum db_rc		rc = DB_DEADLOCK;
-
-	/* The webhook row is locked before its deliveries, as the
-	 * dispatcher does; a deadlock left anyway is run again. */
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++)
-		rc = update_once(db, a, w);
-	return rc;
-}
-
-static enum db_rc
-delete_once(struct db *db, const struct db_arg *a, const char *id)
-{
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	if ((rc = db_begin(db)) != DB_OK)
-		return rc;
-	rc = db_exec(db, ST_WH_DELETE, a, NULL, 0, NULL, NULL, &n);
-	if (rc == DB_OK && n == 0)
-		rc = DB_NOTFOUND;
-	if (rc == DB_OK)
-		rc = cancel_pending(db, id, 1);
-	return finish_tx(db, rc);
+	/* The webhook row is locked before its deliveries, as the
+	 * dispatcher does; a deadlock left anyway is run again. */
+	if (w->cancel_pending)
+		return db_tx(db, change_and_cancel, &(struct wh_tx){ a, w->id,
+		    0, ST_WH_UPDATE });
+	rc = db_exec(db, ST_WH_UPDATE, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
 enum db_rc
 db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 {
 	struct db_arg	a[] = { ARG_STR(id), ARG_INT(user_id) };
-	enum db_rc	rc = DB_DEADLOCK;
 
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++)
-		rc = delete_once(db, a, id);
-	return rc;
+	return db_tx(db, change_and_cancel, &(struct wh_tx){ a, id, 1,
+	    ST_WH_DELETE });
 }

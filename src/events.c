@@ -77,35 +77,44 @@ ingest_tx(struct db *db, const struct event_spec *e, struct event_result *r,
 	return rc;
 }
 
+struct ingest_ctx {
+	const struct event_spec	*e;
+	struct event_result	*r;
+};
+
+/* One try: fresh ids and time, the rows, then the caller's hook. */
+static enum db_rc
+ingest_try(struct db *db, void *vctx)
+{
+	struct ingest_ctx	*x = vctx;
+	char			 rfc[WH_TIME_LEN + 1], dbnow[TIME_DB_LEN + 1];
+	enum db_rc		 rc;
+
+	memset(x->r, 0, sizeof(*x->r));
+	crypto_uuid_v7(x->r->id);
+	time_now(rfc, dbnow);
+	if ((rc = ingest_tx(db, x->e, x->r, rfc, dbnow)) != DB_OK)
+		return rc;
+	if (x->e->written == NULL || !x->r->deliveries)
+		return DB_OK;
+	return x->e->written(db, x->r, x->e->written_ctx);
+}
+
 enum db_rc
 events_ingest(struct db *db, const struct event_spec *e,
     struct event_result *r)
 {
-	char		rfc[WH_TIME_LEN + 1], dbnow[TIME_DB_LEN + 1];
 	enum db_rc	rc;
 
 	memset(r, 0, sizeof(*r));
 	if (e->idempotency_key != NULL &&
 	    (rc = replay(db, e, r)) != DB_NOTFOUND)
 		return rc;
-	rc = DB_DEADLOCK;
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
-		crypto_uuid_v7(r->id);
-		time_now(rfc, dbnow);
-		if ((rc = db_begin(db)) != DB_OK)
-			break;
-		if ((rc = ingest_tx(db, e, r, rfc, dbnow)) == DB_OK &&
-		    (e->written == NULL || !r->deliveries ||
-		    (rc = e->written(db, r, e->written_ctx)) == DB_OK)) {
-			rc = db_commit(db);
-			continue;
-		}
-		db_rollback(db);
-		/* The same key committed by a concurrent report first. */
-		if (rc == DB_DUP && e->idempotency_key != NULL) {
-			memset(r, 0, sizeof(*r));
-			return replay(db, e, r);
-		}
+	rc = db_tx(db, ingest_try, &(struct ingest_ctx){ e, r });
+	/* The same key committed by a concurrent report first. */
+	if (rc == DB_DUP && e->idempotency_key != NULL) {
+		memset(r, 0, sizeof(*r));
+		return replay(db, e, r);
 	}
 	return rc;
 }

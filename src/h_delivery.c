@@ -139,32 +139,37 @@ h_delivery_get(struct ctx *c)
 		ctx_db_error(c, rc);
 }
 
+struct redeliver_ctx {
+	struct ctx	*c;
+	const char	*webhook_id, *id;
+};
+
+/* Queues the delivery again and reads it back in the same transaction:
+ * the row stays locked, so the answer shows it as queued (a dispatcher's
+ * claim skips it until the commit). */
+static enum db_rc
+redeliver_tx(struct db *db, void *vctx)
+{
+	struct redeliver_ctx	*x = vctx;
+	enum db_rc		 rc;
+
+	if ((rc = db_delivery_redeliver(db, x->c->who.user_id, x->webhook_id,
+	    x->id)) != DB_OK)
+		return rc;
+	return write_delivery(x->c, 202, x->webhook_id, x->id, 1);
+}
+
 void
 h_delivery_redeliver(struct ctx *c)
 {
-	struct db		*db = c->svc->db;
 	struct webhook_row	w;
 	char			id[WH_UUID_LEN + 1];
 	enum db_rc		rc;
 
 	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
 		return;
-	/* Read back in the same transaction: the row stays locked, so the
-	 * answer shows the delivery as queued (a dispatcher's claim skips
-	 * it until the commit). */
-	rc = DB_DEADLOCK;
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
-		if ((rc = db_begin(db)) != DB_OK)
-			break;
-		if ((rc = db_delivery_redeliver(db, c->who.user_id, w.id,
-		    id)) == DB_OK && (rc = write_delivery(c, 202, w.id, id,
-		    1)) == DB_OK) {
-			rc = db_commit(db);
-			continue;
-		}
-		db_rollback(db);
-	}
-	if (rc != DB_OK) {
+	if ((rc = db_tx(c->svc->db, redeliver_tx,
+	    &(struct redeliver_ctx){ c, w.id, id })) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
