@@ -729,6 +729,7 @@ step_deliveries() {
 		DISPATCHER="$ASAN/src/webhook-dispatcher" \
 		DB_STOP_CMD="bash -c 'source $lib; stack_db_stop $STATE_D'" \
 		DB_START_CMD="bash -c 'source $lib; stack_db_start $STATE_D'" \
+		DB_SQL_CMD="bash -c 'source $lib; stack_db_sql $STATE_D webhookd'" \
 		STATE_DIR="$sdir" \
 		TOKEN_CACHE_TTL=1 \
 		ASAN_OPTIONS="$(asan_opts "$STATE_D" suite)" \

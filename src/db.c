@@ -202,6 +202,20 @@ bind_args(MYSQL_BIND *b, const struct db_arg *args, int n)
 	}
 }
 
+/* A truncated row is an error unless each cut column allows it. */
+static int
+truncation_allowed(struct db *db, const struct db_col *cols, int ncols,
+    const my_bool *error, const my_bool *isnull)
+{
+	for (int i = 0; i < ncols; i++)
+		if (error[i] && !isnull[i] && !cols[i].may_truncate) {
+			snprintf(db->err, sizeof(db->err), "column %d truncated "
+			    "(a value larger than %zu bytes)", i, cols[i].cap - 1);
+			return 0;
+		}
+	return 1;
+}
+
 /* Fetches every row into cols and calls cb; DB_OK or an error code. */
 static enum db_rc
 fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
@@ -226,17 +240,22 @@ fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
 		*errnum = mysql_stmt_errno(st);
 		return DB_ERR;
 	}
-	while ((r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
+	/* The library sets error[] only for the columns it copies (not for
+	 * NULLs): clear it before every row. */
+	while ((memset(error, 0, sizeof(error)),
+	    r = mysql_stmt_fetch(st)) == 0 || r == MYSQL_DATA_TRUNCATED) {
 		if (rc != DB_OK)
 			continue;	/* drain the rest */
-		if (r == MYSQL_DATA_TRUNCATED) {
-			snprintf(db->err, sizeof(db->err), "column truncated");
+		if (r == MYSQL_DATA_TRUNCATED && !truncation_allowed(db, cols,
+		    ncols, error, isnull)) {
 			rc = DB_ERR;
 			continue;
 		}
 		for (int i = 0; i < ncols; i++) {
 			cols[i].is_null = isnull[i] != 0;
-			cols[i].len = isnull[i] ? 0 : len[i];
+			cols[i].truncated = !isnull[i] && error[i] != 0;
+			cols[i].len = isnull[i] ? 0 : error[i] ? cols[i].cap - 1 :
+			    len[i];
 			cols[i].buf[cols[i].len] = '\0';
 			if (cols[i].rfc3339 && cols[i].len == 26 &&
 			    cols[i].cap > 27) {

@@ -152,11 +152,11 @@ enum db_rc	db_webhook_delete(struct db *, uint64_t user_id,
 struct delivery_row {
 	char		id[WH_UUID_LEN + 1];
 	char		event_id[WH_UUID_LEN + 1];
-	char		event_type[256];
+	char		event_type[WH_UTF8MB4_BYTES(WH_EVENT_TYPE_COL) + 1];
 	char		status[16];
 	long long	attempts;
 	int		response_code;			/* -1 for null */
-	char		error[256];			/* "" for null */
+	char		error[WH_UTF8MB4_BYTES(WH_ERROR_COL) + 1]; /* "" for null */
 	long long	duration_ms;			/* -1 for null */
 	char		created_at[WH_TIME_LEN + 1];
 	char		last_attempt_at[WH_TIME_LEN + 1];	/* "" for null */
@@ -167,8 +167,8 @@ struct delivery_row {
 struct attempt_row {
 	char		at[WH_TIME_LEN + 1];
 	int		response_code;			/* -1 for null */
-	char		error_class[24];		/* "" for null */
-	char		error[256];			/* "" for null */
+	char		error_class[WH_UTF8MB4_BYTES(WH_ERROR_CLASS_COL) + 1];
+	char		error[WH_UTF8MB4_BYTES(WH_ERROR_COL) + 1]; /* "" for null */
 	long long	duration_ms;
 	long long	dns_ms, connect_ms, tls_ms, first_byte_ms; /* -1: null */
 	char		excerpt[1025];
@@ -229,19 +229,23 @@ struct dq_job_row {
 	char		 id[WH_UUID_LEN + 1];
 	char		 event_id[WH_UUID_LEN + 1];
 	char		 webhook_id[WH_UUID_LEN + 1];
-	char		 event_type[256];
+	char		 event_type[WH_UTF8MB4_BYTES(WH_EVENT_TYPE_COL) + 1];
 	const char	*body;			/* valid during the callback */
 	size_t		 body_len;
 	int		 attempts, attempt_limit, manual;
 	int		 webhook_exists;
 	char		 endpoint_url[WH_MAX_URL_LEN + 1];
 	char		 webhook_status[16];
-	unsigned char	 secret[WH_SEALED_MAX];	/* sealed; len 0: none */
+	/* sealed, as stored (+ 1: the reader's NUL); len 0: none */
+	unsigned char	 secret[WH_SEALED_MAX + 1];
 	size_t		 secret_len;
 	char		 secret_key_id[WH_KEY_ID_LEN + 1];
-	unsigned char	 prev_secret[WH_SEALED_MAX];	/* still in its grace */
+	unsigned char	 prev_secret[WH_SEALED_MAX + 1];	/* in its grace */
 	size_t		 prev_secret_len;
 	char		 prev_secret_key_id[WH_KEY_ID_LEN + 1];
+	/* NULL, or why this row cannot be sent (a stored value larger than
+	 * the buffers above): the delivery fails alone, with this reason. */
+	const char	*bad;
 };
 
 typedef int (*dq_job_fn)(void *ctx, const struct dq_job_row *);

@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* db_dispatch.c: claiming due deliveries and recording their attempts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db_stmts.h"
 #include "log.h"
 
-#define DQ_BODY_MAX	(512 * 1024)	/* the wrapper plus 256 KiB of data */
+/* What the claim reads holds what the API accepts (events.c refuses a
+ * delivery body over WH_MAX_DELIVERY_BODY). */
+#define DQ_BODY_BUF	(WH_MAX_DELIVERY_BODY + 1)
+_Static_assert(sizeof(((struct dq_job_row *)0)->secret) == WH_SEALED_MAX + 1 &&
+    sizeof(((struct dq_job_row *)0)->prev_secret) == WH_SEALED_MAX + 1,
+    "a sealed secret and the reader's NUL");
+_Static_assert(sizeof(((struct dq_job_row *)0)->endpoint_url) ==
+    WH_MAX_URL_LEN + 1, "an endpoint_url the validator accepts");
+
+#define DQ_LOAD_COLS	15
+static const char *const load_col_name[DQ_LOAD_COLS] = { "id", "event_id",
+    "webhook_id", "event_type", "body", "attempts", "attempt_limit", "manual",
+    "webhook", "endpoint_url", "webhook status", "secret", "secret key id",
+    "previous secret", "previous secret key id" };
 
 struct claim_ids {
 	char	id[DQ_MAX_BATCH][WH_UUID_LEN + 1];
@@ -59,6 +73,7 @@ struct load_ctx {
 	struct dq_job_row	*row;
 	char			 num[4][24];
 	char			*body;
+	char			 bad[128];
 	dq_job_fn		 fn;
 	void			*ctx;
 };
@@ -69,6 +84,16 @@ load_row(void *vctx, const struct db_col *c, int n)
 	struct load_ctx		*x = vctx;
 	struct dq_job_row	*r = x->row;
 
+	/* A value too large to read ends this delivery alone (the caller
+	 * records why); the other rows of the claim go on. */
+	r->bad = NULL;
+	for (int i = 0; i < n && r->bad == NULL; i++)
+		if (c[i].truncated) {
+			snprintf(x->bad, sizeof(x->bad), "not sent: the stored "
+			    "%s is larger than the dispatcher reads (%zu bytes)",
+			    load_col_name[i], c[i].cap - 1);
+			r->bad = x->bad;
+		}
 	r->body = c[4].buf;
 	r->body_len = c[4].len;
 	r->attempts = atoi(c[5].buf);
@@ -97,20 +122,21 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 		return rc;
 	memset(&x, 0, sizeof(x));
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
-	    (x.body = malloc(DQ_BODY_MAX)) == NULL) {
+	    (x.body = malloc(DQ_BODY_BUF)) == NULL) {
 		free(r);
 		return DB_ERR;	/* the lease brings them back */
 	}
 	x.row = r;
 	x.fn = fn;
 	x.ctx = ctx;
-	struct db_col cols[15] = { COL(r->id), COL(r->event_id),
-	    COL(r->webhook_id), COL(r->event_type), { x.body, DQ_BODY_MAX, 0, 0, 0 },
-	    COL(x.num[0]), COL(x.num[1]), COL(x.num[2]), COL(x.num[3]),
-	    COL(r->endpoint_url), COL(r->webhook_status),
-	    BCOL(r->secret), COL(r->secret_key_id), BCOL(r->prev_secret),
-	    COL(r->prev_secret_key_id) };
-	rc = db_exec(db, ST_DQ_LOAD, a, cols, 15, load_row, &x, NULL);
+#define T(b)	TRCOL(b, sizeof(b))
+	struct db_col cols[DQ_LOAD_COLS] = { T(r->id), T(r->event_id),
+	    T(r->webhook_id), T(r->event_type), TRCOL(x.body, DQ_BODY_BUF),
+	    T(x.num[0]), T(x.num[1]), T(x.num[2]), T(x.num[3]),
+	    T(r->endpoint_url), T(r->webhook_status), T(r->secret),
+	    T(r->secret_key_id), T(r->prev_secret), T(r->prev_secret_key_id) };
+#undef T
+	rc = db_exec(db, ST_DQ_LOAD, a, cols, DQ_LOAD_COLS, load_row, &x, NULL);
 	explicit_bzero(r, sizeof(*r));
 	free(r);
 	free(x.body);
@@ -136,6 +162,11 @@ record_webhook(struct db *db, const struct dq_result *r, int threshold,
 	struct db_arg	cancel[] = { ARG_STR(r->webhook_id) };
 	enum db_rc	rc;
 
+	if (r->manual)	/* last_delivery only: never counted */
+		return db_exec(db, r->error_class == NULL ?
+		    ST_DQ_WH_MANUAL_SUCCESS : ST_DQ_WH_ATTEMPT_FAILED,
+		    r->error_class == NULL ? ok : failed, NULL, 0, NULL, NULL,
+		    NULL);
 	if (r->error_class == NULL)
 		return db_exec(db, ST_DQ_WH_SUCCESS, ok, NULL, 0, NULL, NULL, NULL);
 	if (r->gone)
@@ -194,8 +225,6 @@ dq_record(struct db *db, const struct dq_result *r, int threshold,
 		return db_exec(db, ST_DQ_COUNT_LOST, cnt, NULL, 0, NULL, NULL,
 		    NULL);
 	}
-	if (r->manual)
-		return DB_OK;	/* tests and redeliveries leave no mark */
 	return record_webhook(db, r, threshold, window_us, now);
 }
 

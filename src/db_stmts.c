@@ -184,6 +184,11 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "failing_since = NULL, last_delivery_at = ?, "
 	    "last_delivery_status = 'succeeded', last_delivery_code = ? "
 	    "WHERE id = ?", 3, 0 },
+	/* A test or a redelivery shows in last_delivery; it never resets
+	 * (nor adds to) the failure count. */
+	[ST_DQ_WH_MANUAL_SUCCESS] = { "UPDATE webhooks SET last_delivery_at = ?, "
+	    "last_delivery_status = 'succeeded', last_delivery_code = ? "
+	    "WHERE id = ?", 3, 0 },
 	[ST_DQ_WH_ATTEMPT_FAILED] = { "UPDATE webhooks SET last_delivery_at = ?, "
 	    "last_delivery_status = 'failed', last_delivery_code = ? "
 	    "WHERE id = ?", 3, 0 },

@@ -49,6 +49,7 @@ enum stmt_id {
 	ST_DQ_LOCK_WEBHOOK,
 	ST_DQ_COUNT_LOST,
 	ST_DQ_WH_SUCCESS,
+	ST_DQ_WH_MANUAL_SUCCESS,
 	ST_DQ_WH_ATTEMPT_FAILED,
 	ST_DQ_WH_DELIVERY_FAILED,
 	ST_DQ_WH_GONE,
@@ -78,13 +79,20 @@ struct db_arg {
 	long long		 i;
 };
 
-/* A result column, always fetched as text into buf (cap bytes, NUL added). */
+/*
+ * A result column, always fetched as text into buf (cap bytes, NUL added,
+ * so a value may have cap - 1 bytes).  A longer value fails the statement
+ * (DB_ERR), unless the column says may_truncate: then the row still
+ * reaches the callback, with truncated set and the first cap - 1 bytes.
+ */
 struct db_col {
 	char	*buf;
 	size_t	 cap;
 	size_t	 len;
 	int	 is_null;
 	int	 rfc3339;	/* a DATETIME(6): rewrite as ...T...Z */
+	int	 may_truncate;
+	int	 truncated;	/* out */
 };
 
 typedef int (*db_row_cb)(void *ctx, const struct db_col *cols, int ncols);
@@ -113,8 +121,11 @@ enum db_rc	db_exec_script(struct db *, const char *sql);
 #define ARG_STRN(s)	{ (s) ? DBA_STR : DBA_NULL, (s), (s) ? strlen(s) : 0, 0 }
 #define ARG_INT(v)	{ DBA_INT, NULL, 0, (long long)(v) }
 #define ARG_BLOB(p, n)	{ (p) ? DBA_BLOB : DBA_NULL, (p), (n), 0 }
-#define COL(b)		{ (b), sizeof(b), 0, 0, 0 }
-#define TCOL(b)		{ (b), sizeof(b), 0, 0, 1 }	/* a time */
-#define BCOL(b)		{ (char *)(b), sizeof(b), 0, 0, 0 }	/* binary */
+#define COL(b)		{ .buf = (b), .cap = sizeof(b) }
+#define TCOL(b)		{ .buf = (b), .cap = sizeof(b), .rfc3339 = 1 }	/* a time */
+#define BCOL(b)		{ .buf = (char *)(b), .cap = sizeof(b) }	/* binary */
+/* A column the caller checks for truncation itself (one bad row must not
+ * fail the others of its statement). */
+#define TRCOL(b, n)	{ .buf = (char *)(b), .cap = (n), .may_truncate = 1 }
 
 #endif

@@ -17,7 +17,7 @@ cols_for_template(struct db_col *c, struct template_row *r, char *active,
     size_t activecap)
 {
 	struct db_col v[5] = { COL(r->id), COL(r->name), COL(r->display_name),
-	    COL(r->description), { active, activecap, 0, 0, 0 } };
+	    COL(r->description), { .buf = active, .cap = activecap } };
 
 	memcpy(c, v, sizeof(v));
 }
@@ -105,7 +105,7 @@ db_event_resolve(struct db *db, const char *tpl_id, const char *tpl_name,
 
 	cols_for_template(cols, tpl, active, sizeof(active));
 	cols[5] = (struct db_col)COL(uid);
-	cols[6] = (struct db_col){ webhook_id, WH_UUID_LEN + 1, 0, 0, 0 };
+	cols[6] = (struct db_col){ .buf = webhook_id, .cap = WH_UUID_LEN + 1 };
 	rc = db_exec(db, tpl_id != NULL ? ST_EVENT_RESOLVE_ID :
 	    ST_EVENT_RESOLVE_NAME, a, cols, 7, resolve_row, &x, NULL);
 	return rc == DB_OK && !x.t.found ? DB_NOTFOUND : rc;

@@ -91,9 +91,14 @@ job_headers(struct job *j, const struct dq_job_row *r,
 	    "User-Agent: webhookd/" PACKAGE_VERSION, "Expect:" };
 
 	if (signatures(r, keys, r->event_id, ts, sigs, sizeof(sigs)) == -1) {
-		log_error("delivery %s: the webhook's secret cannot be "
-		    "decrypted with the key file", r->id);
-		return -1;
+		log_error("delivery %s: the secret of webhook %s cannot be "
+		    "decrypted with the key file (key %s or %s)", r->id,
+		    r->webhook_id, r->secret_key_id[0] ? r->secret_key_id : "-",
+		    r->prev_secret_key_id[0] ? r->prev_secret_key_id : "-");
+		j->not_sent = "not sent: the webhook's signing secret cannot be "
+		    "decrypted by the service (its key is missing from the key "
+		    "file)";
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if ((j->headers = curl_slist_append(j->headers, fixed[i])) == NULL)
@@ -142,6 +147,8 @@ job_easy(struct job *j, const struct conf *c)
 	return bad ? -1 : 0;
 }
 
+static void	not_sent(struct job *, const struct conf *, int final);
+
 struct job *
 job_new(const struct dq_job_row *r, const struct conf *c,
     const struct crypto_keys *keys, unsigned long long claim)
@@ -160,14 +167,33 @@ job_new(const struct dq_job_row *r, const struct conf *c,
 	j->allow_private = c->allow_private_endpoints;
 	j->started_wall_ms = time_wall_ms();
 	time_now(NULL, j->started_db);
+	if (r->bad != NULL) {
+		/* Its stored values cannot be read whole: retrying cannot help. */
+		j->not_sent = r->bad;
+		not_sent(j, c, 1);
+		return j;
+	}
 	if ((j->body = malloc(r->body_len + 1)) == NULL ||
 	    (j->url = strdup(r->endpoint_url)) == NULL)
 		goto fail;
 	memcpy(j->body, r->body, r->body_len);
 	j->body[r->body_len] = '\0';
 	j->body_len = r->body_len;
-	if (job_headers(j, r, keys) == -1 || job_easy(j, c) == -1)
+	if (job_headers(j, r, keys) == -1)
 		goto fail;
+	if (j->not_sent == NULL && job_easy(j, c) == -1) {
+		if (j->easy == NULL)
+			goto fail;	/* out of memory */
+		log_error("delivery %s: libcurl refuses the endpoint_url of "
+		    "webhook %s", j->id, j->webhook_id);
+		j->not_sent = "not sent: the endpoint_url cannot be used";
+	}
+	if (j->not_sent != NULL) {
+		if (j->easy != NULL)
+			curl_easy_cleanup(j->easy);
+		j->easy = NULL;
+		not_sent(j, c, 0);
+	}
 	return j;
 fail:
 	job_free(j);
@@ -253,22 +279,70 @@ retry_after_ms(CURL *easy)
 	return s > 365LL * 86400 ? 365LL * 86400000 : (long long)s * 1000;
 }
 
-void
-job_result(struct job *j, CURLcode code, const struct conf *c,
-    struct dq_result *r, char next_db[32], char err[256])
+/* The fields of r every outcome has. */
+static void
+result_init(const struct job *j, struct dq_result *r)
 {
-	long		status = 0;
-	long long	delay;
-	int		limit;
-	unsigned	rnd;
-
 	memset(r, 0, sizeof(*r));
-	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	r->delivery_id = j->id;
 	r->webhook_id = j->webhook_id;
 	r->claim = j->claim;
 	r->manual = j->manual;
 	r->at_db = j->started_db;
+	r->response_code = -1;
+	r->dns_ms = r->connect_ms = r->tls_ms = r->first_byte_ms = -1;
+}
+
+/*
+ * After a failed attempt: the next one's time (retry_after_ms, -1 for
+ * none, may ask for longer), or failed when final, gone or past the
+ * delivery's attempts.
+ */
+static void
+plan_next(const struct job *j, const struct conf *c, struct dq_result *r,
+    long long retry_after, int final, char next_db[32])
+{
+	long long	delay;
+	int		limit;
+	unsigned	rnd;
+
+	/* 0: as many as the dispatcher's retry_schedule allows. */
+	limit = j->attempt_limit > 0 ? j->attempt_limit : conf_attempt_limit(c);
+	if (limit > WH_MAX_ATTEMPTS)
+		limit = WH_MAX_ATTEMPTS;
+	if (final || r->gone || j->attempts + 1 >= limit) {
+		r->status = "failed";
+		r->delivery_failed = 1;
+		return;
+	}
+	crypto_random(&rnd, sizeof(rnd));
+	delay = retry_delay_ms(c, j->attempts + 1, retry_after, rnd);
+	time_db_at(time_wall_ms() + delay, next_db);
+	r->status = "pending";
+	r->next_at_db = next_db;
+}
+
+/* The failed attempt of a job that sends nothing (j->not_sent says why). */
+static void
+not_sent(struct job *j, const struct conf *c, int final)
+{
+	struct dq_result	*r = &j->res;
+
+	result_init(j, r);
+	r->error_class = "connect";
+	snprintf(j->res_err, sizeof(j->res_err), "%s", j->not_sent);
+	r->error = j->res_err;
+	plan_next(j, c, r, -1, final, j->res_next);
+}
+
+void
+job_result(struct job *j, CURLcode code, const struct conf *c,
+    struct dq_result *r, char next_db[32], char err[256])
+{
+	long		status = 0;
+
+	result_init(j, r);
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	r->response_code = status > 0 ? (int)status : -1;
 	r->error_class = classify(j, code, status);
 	job_timings(j, r);
@@ -287,18 +361,6 @@ job_result(struct job *j, CURLcode code, const struct conf *c,
 		snprintf(err, 256, "%s", curl_easy_strerror(code));
 	r->error = err;
 	r->gone = status == 410;
-	/* 0: as many as the dispatcher's retry_schedule allows. */
-	limit = j->attempt_limit > 0 ? j->attempt_limit : conf_attempt_limit(c);
-	if (r->gone || j->attempts + 1 >= limit) {
-		r->status = "failed";
-		r->delivery_failed = 1;
-		return;
-	}
-	crypto_random(&rnd, sizeof(rnd));
-	delay = retry_delay_ms(c, j->attempts + 1,
-	    (status == 429 || status == 503) ? retry_after_ms(j->easy) : -1,
-	    rnd);
-	time_db_at(time_wall_ms() + delay, next_db);
-	r->status = "pending";
-	r->next_at_db = next_db;
+	plan_next(j, c, r, (status == 429 || status == 503) ?
+	    retry_after_ms(j->easy) : -1, 0, next_db);
 }

@@ -32,6 +32,9 @@ struct job {
 	size_t		 received;
 	int		 too_large;
 	int		 refused;		/* the SSRF guard said no */
+	/* NULL, or why no request is made: then easy is NULL and res holds
+	 * the attempt as failed, to be recorded like any other. */
+	const char	*not_sent;
 	long long	 started_wall_ms;
 	char		 started_db[32];
 	/* the outcome, kept until the database has it */
@@ -45,7 +48,12 @@ struct job {
  * Builds the job of a claimed delivery: decrypts the webhook's secrets
  * (the current one, and the replaced one during its grace period), signs
  * the body and prepares the easy handle with every safety option.
- * Returns NULL when out of memory or a secret cannot be opened (logged).
+ * A delivery that cannot be sent (a stored value too large to read, a
+ * secret that will not open, a URL libcurl refuses) gives a job with
+ * not_sent set and its failed attempt in res (retried on the schedule,
+ * or failed at once for a row that cannot be read): it never goes back to
+ * the queue unrecorded.  Returns NULL only when out of memory (the lease
+ * brings the delivery back).
  */
 struct job	*job_new(const struct dq_job_row *, const struct conf *,
 		    const struct crypto_keys *, unsigned long long claim);

@@ -181,6 +181,8 @@ struct claim_ctx {
 	int			 ncancel;
 };
 
+static void	finished(struct disp *, struct job *);
+
 /* One claimed delivery: start it, or cancel it when it may not go out. */
 static int
 start_job(void *vctx, const struct dq_job_row *r)
@@ -198,7 +200,12 @@ start_job(void *vctx, const struct dq_job_row *r)
 		return 0;
 	}
 	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL)
-		return 0;	/* logged; the lease brings it back */
+		return 0;	/* out of memory: the lease brings it back */
+	if (j->not_sent != NULL) {
+		/* Nothing to send: its failed attempt is recorded at once. */
+		finished(d, j);
+		return 0;
+	}
 	if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK) {
 		job_free(j);
 		return 0;
@@ -251,6 +258,24 @@ log_attempt(const struct job *j)
 	    r->next_at_db ? r->next_at_db : "");
 }
 
+/* Queues a job whose outcome is known for recording, in finishing order. */
+static void
+finished(struct disp *d, struct job *j)
+{
+	if (j->res.error_class == NULL)
+		d->sent_ok++;
+	else
+		d->sent_failed++;
+	log_attempt(j);
+	j->next = NULL;
+	if (d->to_record == NULL)
+		d->to_record = j;
+	else
+		d->to_record_last->next = j;
+	d->to_record_last = j;
+	d->unrecorded++;
+}
+
 /* Moves finished transfers to the record queue. */
 static void
 collect(struct disp *d)
@@ -267,18 +292,7 @@ collect(struct disp *d)
 		    j->res_err);
 		curl_multi_remove_handle(d->multi, j->easy);
 		d->inflight--;
-		if (j->res.error_class == NULL)
-			d->sent_ok++;
-		else
-			d->sent_failed++;
-		log_attempt(j);
-		j->next = NULL;
-		if (d->to_record == NULL)
-			d->to_record = j;
-		else
-			d->to_record_last->next = j;
-		d->to_record_last = j;
-		d->unrecorded++;
+		finished(d, j);
 	}
 }
 

@@ -68,6 +68,12 @@ ingest_tx(struct db *db, const struct event_spec *e, struct event_result *r,
 		return rc;
 	if ((body = delivery_body(e, wid, rfc)) == NULL)
 		return DB_ERR;
+	if (strlen(body) > WH_MAX_DELIVERY_BODY) {
+		/* Never written: no dispatcher could read it back whole. */
+		free(body);
+		r->too_large = 1;
+		return DB_ERR;
+	}
 	crypto_uuid_v7(r->delivery_id);
 	rc = db_delivery_insert(db, &(struct delivery_new){ .id = r->delivery_id,
 	    .event_id = r->id, .webhook_id = wid, .event_type = e->type,

@@ -34,6 +34,8 @@ struct event_result {
 	int	deliveries;			/* 0 or 1 */
 	char	delivery_id[WH_UUID_LEN + 1];	/* "" when none or replayed */
 	int	replayed;			/* the idempotency key's answer */
+	int	too_large;	/* DB_ERR: the delivery body would be over
+				 * WH_MAX_DELIVERY_BODY (nothing written) */
 };
 
 /*

@@ -105,7 +105,7 @@ h_webhook_test(struct ctx *c)
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id, .user_id = c->who.user_id,
 	    .webhook_id = w.id, .type = "webhook.test", .data = data,
-	    .manual = 1, .attempt_limit = 1, .written = answer_queued,
+	    .manual = 1, .attempt_limit = 0, .written = answer_queued,
 	    .written_ctx = &(struct queued){ c, w.id } }, &r);
 	json_object_put(data);
 	if (rc != DB_OK) {

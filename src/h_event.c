@@ -167,6 +167,11 @@ h_event_create(struct ctx *c)
 	    .tpl = &tpl, .enabled_webhook_id = resolved, .type = type,
 	    .data = in.data,
 	    .attempt_limit = 0 }, &r);	/* the dispatchers' schedule */
+	if (rc != DB_OK && r.too_large) {
+		resp_error(c->resp, WH_E_TOO_LARGE, "The event's data is too "
+		    "large to deliver.", NULL);
+		return;
+	}
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;

@@ -14,6 +14,12 @@
 #define WH_DEFAULT_PAGE_SIZE   20
 #define WH_MAX_PAGE_SIZE       100
 #define WH_MAX_PAGE            100000000LL   /* larger page numbers are past the end */
+/* A VARCHAR(n) of utf8mb4 holds up to 4n bytes: buffers that read one
+ * back are sized from its n, whatever the code writes into it. */
+#define WH_UTF8MB4_BYTES(n)    (4 * (n))
+#define WH_EVENT_TYPE_COL      255           /* deliveries.event_type */
+#define WH_ERROR_COL           255           /* deliveries/attempts.error */
+#define WH_ERROR_CLASS_COL     16            /* delivery_attempts.error_class */
 #define WH_UUID_LEN            36
 #define WH_TIME_LEN            27            /* 2026-11-29T10:30:00.123456Z */
 #define WH_MAX_NAME_LEN        150           /* user names */
@@ -29,8 +35,20 @@
 #define WH_KEY_ID_LEN          8             /* hex chars of the key fingerprint */
 #define WH_GCM_IV_BYTES        12
 #define WH_GCM_TAG_BYTES       16
+/* A sealed secret: version, nonce, ciphertext, tag.  A buffer that reads
+ * one back from the database holds WH_SEALED_MAX + 1 (the reader's NUL). */
 #define WH_SEALED_MAX          (1 + WH_GCM_IV_BYTES + WH_MAX_SECRET_BYTES + WH_GCM_TAG_BYTES)
+#define WH_SEALED_COL          1100          /* VARBINARY of the secret columns */
+/* The JSON each attempt of a delivery sends: the event's data (within
+ * WH_MAX_EVENT_BODY) in an envelope of type, timestamp and webhook id. */
+#define WH_DELIVERY_ENVELOPE   1024
+#define WH_MAX_DELIVERY_BODY   (WH_MAX_EVENT_BODY + WH_DELIVERY_ENVELOPE)
+#define WH_MAX_ATTEMPTS        100           /* of one delivery, redeliveries included */
+#define WH_MAX_ATTEMPT_LOG     100           /* newest attempts in attempt_log */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
+
+_Static_assert(WH_SEALED_MAX <= WH_SEALED_COL,
+    "the secret columns hold every secret the validator accepts");
 
 #endif

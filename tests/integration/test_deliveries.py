@@ -23,6 +23,9 @@ Python 3 standard library only.  Configuration (environment):
   DB_STOP_CMD    shell command stopping the service's MariaDB (returns once stopped)
   DB_START_CMD   shell command starting it again (returns once it answers);
                  without them the database restart test FAILS (it is not skipped)
+  DB_SQL_CMD     shell command running the SQL on its standard input in the
+                 service's database (the tests that plant a stored value no API
+                 call can make FAIL without it)
   STATE_DIR      scratch directory for the dispatchers' configs and logs
                  (dispatcher-NN-LABEL.conf / .log; default: a new temporary dir)
   METRICS_PORT   first TCP port tried for the dispatchers' metrics (default 19500)
@@ -41,7 +44,8 @@ Choices of the service the tests follow (where the contract leaves room):
   is error_class "connect"; more than 1 MiB of response body is "too_large".
 - timings.connect_ms is null when the dispatcher reused a kept-alive connection.
 - Test deliveries and redeliveries are "manual": sent to disabled webhooks too,
-  never counted in consecutive_failures / last_delivery / auto-disable.
+  shown in last_delivery, never counted in consecutive_failures or auto-disable.
+  A test delivery follows the retry schedule like any other.
 
 Each test uses users of its own; the webhooks it creates are deleted after it
 (which cancels their pending deliveries), and the dispatchers it started are
@@ -93,6 +97,7 @@ WEBHOOKD_CONF = os.environ.get("WEBHOOKD_CONF", "").strip()
 DISPATCHER = os.environ.get("DISPATCHER", "").strip()
 DB_STOP_CMD = os.environ.get("DB_STOP_CMD", "").strip()
 DB_START_CMD = os.environ.get("DB_START_CMD", "").strip()
+DB_SQL_CMD = os.environ.get("DB_SQL_CMD", "").strip()
 STATE_DIR = os.environ.get("STATE_DIR", "").strip()
 try:
     METRICS_PORT = int(os.environ.get("METRICS_PORT", "") or 19500)
@@ -296,7 +301,7 @@ def wait_for(fn, timeout, what, interval=0.1):
 
 def require(*names):
     env = {"WEBHOOKCTL": WEBHOOKCTL, "WEBHOOKD_CONF": WEBHOOKD_CONF, "DISPATCHER": DISPATCHER,
-           "DB_STOP_CMD": DB_STOP_CMD, "DB_START_CMD": DB_START_CMD}
+           "DB_STOP_CMD": DB_STOP_CMD, "DB_START_CMD": DB_START_CMD, "DB_SQL_CMD": DB_SQL_CMD}
     for n in names:
         check(env[n], "%s is not set (see the usage at the top of %s)" % (n, sys.argv[0]))
     if "WEBHOOKD_CONF" in names:
@@ -330,6 +335,15 @@ def ctl(args, timeout=60):
             continue
         check(p.returncode == 0, "`%s` exited %d: %s" % (cmd, p.returncode, (p.stderr or p.stdout).strip()[:600]))
         return p.stdout
+
+
+def sql(text, timeout=60):
+    """Runs SQL in the service's database (DB_SQL_CMD); returns its output."""
+    require("DB_SQL_CMD")
+    p = subprocess.run(DB_SQL_CMD, shell=True, input=text, capture_output=True, text=True, timeout=timeout)
+    check(p.returncode == 0, "DB_SQL_CMD exited %d on %r: %s" % (p.returncode, _trunc(text, 200),
+                                                                 (p.stderr or p.stdout).strip()[:600]))
+    return p.stdout
 
 
 _ucount = itertools.count()
@@ -1200,6 +1214,96 @@ def test_signatures_during_secret_rotation():
           r.headers.get("webhook-signature"))
 
 
+# ---- stored values that must not stop the queue (issue 7) --------------------
+
+@test
+def test_a_secret_of_256_four_byte_characters_signs_and_rotates():
+    """The largest secret the API accepts (256 code points of 4 bytes) seals to the
+    largest stored value: it signs, signs second during its grace period after a
+    rotation, and never holds up the other deliveries claimed in its batch."""
+    stop_all()
+    svc = new_service()
+    u, other = new_user("bigsecret"), new_user("bigsecret_other")
+    big = "\U0001F600" * 256
+    h = make_hook(u, T()[0], "ok", secret=big)
+    h2 = make_hook(other, T()[0], "ok")
+    e1 = emit(svc, u, T()[0], {"n": 1}, deliveries=1)
+    e2 = emit(svc, other, T()[0], {"n": 2}, deliveries=1)      # the same claim as e1
+    main_dispatcher()
+    rx = receiver()
+    got2 = rx.wait(1, prefix=h2.prefix, timeout=5)
+    got = rx.wait(1, prefix=h.prefix, timeout=5)
+    check(got2 and got2[0].webhook_id == e2, "the other user's delivery, claimed with the big secret's, "
+          "was not sent: %r" % got2)
+    check(got and got[0].webhook_id == e1, "the delivery signed with a 1,024-byte secret was not sent "
+          "(delivery %r)" % (delivery_of(h, e1),))
+    check(got[0].verified is True and got[0].sig_match == [0], "its signature does not verify: %r"
+          % got[0].headers.get("webhook-signature"))
+    wait_delivery(h, e1, timeout=5)
+    s2 = "after-the-big-one-%s" % RUN
+    patch(h, {"secret_hash": s2})
+    rx.set_secrets(h.id, [s2, big])
+    e3 = emit(svc, u, T()[0], {"n": 3}, deliveries=1)
+    got = rx.wait(1, prefix=h.prefix, event_id=e3, timeout=5)
+    check(got and got[0].sig_match == [0, 1], "after rotating away from the big secret: signatures %r "
+          "(expected the new one, then the big one)" % (got[0].headers.get("webhook-signature") if got else None))
+
+
+@test
+def test_a_secret_the_key_file_cannot_open_fails_like_any_attempt():
+    """A dispatcher whose key file lacks the secret's key sends nothing unsigned:
+    each attempt is recorded as failed with a clear error, retried on the schedule,
+    then the delivery is failed and counts towards the webhook's failures."""
+    need_steps(1)
+    svc = new_service()
+    u = new_user("nokey")
+    h = make_hook(u, T()[0], "ok", secret="keyed-%s" % RUN)
+    other_key = os.path.join(state_dir(), "other-%s.key" % RUN)
+    ctl("key generate %s" % shlex.quote(other_key))
+    d = solo("otherkey", key_file=other_key)
+    e = emit(svc, u, T()[0], deliveries=1)
+    dl = wait_delivery(h, e, statuses=("failed",), timeout=FAST_TOTAL + 10)
+    check(dl["attempts"] == ATTEMPTS, "expected %d recorded attempts, got %r" % (ATTEMPTS, dl))
+    full = detail(h, dl["id"])
+    check(len(full["attempt_log"]) == ATTEMPTS, "attempt_log has %d entries" % len(full["attempt_log"]))
+    for a in full["attempt_log"]:
+        check(a["error_class"] == "connect" and a["response_code"] is None
+              and "cannot be decrypted" in (a["error"] or ""),
+              "an attempt of an undecryptable secret: %r" % a)
+    check(not h.reqs(), "%d request(s) went out without the webhook's signature" % len(h.reqs()))
+    w = h.get()
+    check(w["consecutive_failures"] == 1 and w["last_delivery"] is not None
+          and w["last_delivery"]["status"] == "failed", "the webhook after the failed delivery: %r" % w)
+    check("cannot be decrypted" in d.log_text(), "the dispatcher did not log why:\n%s" % d.log_tail())
+
+
+@test
+def test_a_stored_row_too_large_to_read_fails_alone():
+    """A delivery whose stored body is larger than any the API writes (planted with
+    SQL) is failed with one recorded attempt saying why; the other deliveries of
+    its claim are sent."""
+    require("DB_SQL_CMD")
+    stop_all()
+    svc = new_service()
+    u, other = new_user("hugerow"), new_user("hugerow_other")
+    h = make_hook(u, T()[0], "ok")
+    h2 = make_hook(other, T()[0], "ok")
+    e1 = emit(svc, u, T()[0], {"n": 1}, deliveries=1)
+    e2 = emit(svc, other, T()[0], {"n": 2}, deliveries=1)
+    bad = delivery_of(h, e1)
+    sql("UPDATE deliveries SET body = CONCAT(body, REPEAT(' ', %d)) WHERE id = '%s';" % (
+        2 * MAX_EVENT_BODY + 100 * 1024, bad["id"]))
+    main_dispatcher()
+    got2 = receiver().wait(1, prefix=h2.prefix, timeout=5)
+    check(got2 and got2[0].webhook_id == e2, "the other delivery of the claim was not sent: %r" % got2)
+    dl = wait_delivery(h, e1, statuses=("failed",), timeout=5)
+    check(dl["attempts"] == 1, "the unreadable delivery: %r (expected failed after 1 attempt)" % dl)
+    a = detail(h, dl["id"])["attempt_log"]
+    check(len(a) == 1 and a[0]["error_class"] == "connect" and "stored body" in (a[0]["error"] or ""),
+          "its attempt log: %r" % a)
+    check(not h.reqs(), "part of an unreadable body was sent")
+
+
 # ---- retries ----------------------------------------------------------------
 
 def need_steps(n):
@@ -1333,17 +1437,25 @@ def test_a_success_resets_the_failure_count_and_manual_sends_do_not_count():
     w = h.get()
     check(w["status"] == "enabled" and w["consecutive_failures"] == 2, "after 2 failed deliveries: %r / %r" % (
         w["status"], w["consecutive_failures"]))
-    last = w["last_delivery"]
-    # test deliveries are manual: neither a success nor a failure counts
+    # test deliveries are manual: neither a success nor a failure counts, but
+    # each shows in last_delivery (a failing one after its whole schedule)
     for code, status in ((204, "succeeded"), (500, "failed")):
         rx.set_code(k, code)
         r = api("POST", h.path("test/"), u)
         d = expect(r, 202)
-        wait_delivery(h, d["event_id"], statuses=(status,), timeout=5)
+        done = wait_delivery(h, d["event_id"], statuses=(status,), timeout=FAST_TOTAL + 10)
         w = h.get()
-        check(w["consecutive_failures"] == 2 and w["status"] == "enabled" and w["last_delivery"] == last,
-              "a %s test delivery changed the webhook: failures %r, status %r, last_delivery %r (before %r)" % (
-                  status, w["consecutive_failures"], w["status"], w["last_delivery"], last))
+        check(w["consecutive_failures"] == 2 and w["status"] == "enabled",
+              "a %s test delivery changed the failure count: failures %r, status %r" % (
+                  status, w["consecutive_failures"], w["status"]))
+        ld = w["last_delivery"]
+        check(ld is not None and ld["status"] == status and ld["response_code"] == code
+              and ld["at"] == done["last_attempt_at"],
+              "after a %s test delivery, last_delivery is %r (its last attempt: %s)" % (
+                  status, ld, done["last_attempt_at"]))
+        if status == "failed":
+            check(done["attempts"] == ATTEMPTS, "a failing test delivery made %d attempts, expected the "
+                  "schedule's %d" % (done["attempts"], ATTEMPTS))
     rx.set_code(k, 204)
     e = emit(svc, u, T()[0], deliveries=1)
     wait_delivery(h, e, timeout=5)
@@ -1569,8 +1681,11 @@ def test_test_endpoint_sends_a_webhook_test_event():
     done = wait_delivery(h, d["event_id"], timeout=5)
     check(done["id"] == d["id"] and done["attempts"] == 1, "delivery %r" % done)
     w = h.get()
-    check(w["last_delivery"] is None and w["consecutive_failures"] == 0,
-          "a test delivery changed the webhook's monitoring fields: %r / %r" % (w["last_delivery"], w["consecutive_failures"]))
+    ld = w["last_delivery"]
+    check(ld is not None and ld["status"] == "succeeded" and ld["response_code"] == 204
+          and ld["at"] == done["last_attempt_at"] and w["consecutive_failures"] == 0,
+          "after a test delivery: last_delivery %r (expected its attempt at %s), failures %r" % (
+              ld, done["last_attempt_at"], w["consecutive_failures"]))
     # The answer shows what was queued, never a dispatcher's claim or outcome
     # that raced it (the dispatcher is woken as the delivery is queued).
     for i in range(20):
@@ -1628,11 +1743,13 @@ def test_redeliver_a_failed_delivery():
     check(all(q.webhook_id == e for q in got), "webhook-id changed on redelivery: %s" % [q.webhook_id for q in got])
     check(got[-1].body == got[0].body and got[-1].verified, "the redelivered body differs or does not verify")
     after = h.get()
-    check(after["consecutive_failures"] == before["consecutive_failures"]
-          and after["last_delivery"] == before["last_delivery"],
-          "a redelivery changed the webhook: failures %r -> %r, last_delivery %r -> %r" % (
-              before["consecutive_failures"], after["consecutive_failures"], before["last_delivery"],
-              after["last_delivery"]))
+    ld = after["last_delivery"]
+    check(after["consecutive_failures"] == before["consecutive_failures"],
+          "a redelivery changed the failure count: %r -> %r" % (
+              before["consecutive_failures"], after["consecutive_failures"]))
+    check(ld is not None and ld["status"] == "succeeded" and ld["response_code"] == 204
+          and ld["at"] == done["last_attempt_at"],
+          "after the redelivery succeeded, last_delivery is %r (before %r)" % (ld, before["last_delivery"]))
     # again (a succeeded delivery), and to a disabled webhook: sent all the same
     patch(h, {"status": "disabled"})
     check_single(api("POST", h.path("deliveries/%s/redeliver" % d["id"]), u))
