@@ -8,6 +8,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "render.h"
+#include "timeutil.h"
 #include "valid.h"
 
 #define CURSOR_LEN	(20 + 1 + WH_UUID_LEN)	/* digits "_" uuid */
@@ -176,17 +177,15 @@ h_delivery_redeliver(struct ctx *c)
 	events_notify(c->svc->conf->dispatcher_notify);
 }
 
-/* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id. */
+/* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id;
+ * -1 unless the digits are a real time. */
 static int
-cursor_parse(const char *s, char at[32], char id[WH_UUID_LEN + 1])
+cursor_parse(const char *s, char at[TIME_DB_LEN + 1], char id[WH_UUID_LEN + 1])
 {
 	if (strlen(s) != CURSOR_LEN || s[20] != '_' ||
-	    strspn(s, "0123456789") != 20 ||
 	    valid_uuid(s + 21, WH_UUID_LEN, id) != NULL)
 		return -1;
-	snprintf(at, 32, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s.%.6s", s, s + 4,
-	    s + 6, s + 8, s + 10, s + 12, s + 14);
-	return 0;
+	return time_db_from_digits(s, at);
 }
 
 struct dlist {
@@ -208,7 +207,7 @@ add_delivery_cb(void *ctx, const struct delivery_row *d)
 
 /* Reads limit and cursor; messages into *errors. */
 static int
-dlist_params(struct ctx *c, struct dlist *l, char at[32],
+dlist_params(struct ctx *c, struct dlist *l, char at[TIME_DB_LEN + 1],
     char after[WH_UUID_LEN + 1], int *has_cursor, json_object **errors)
 {
 	const char	*s;
@@ -268,7 +267,7 @@ h_delivery_list(struct ctx *c)
 	struct webhook_row	 w;
 	struct dlist		 l;
 	json_object		*errors = NULL;
-	char			 at[32], after[WH_UUID_LEN + 1];
+	char			 at[TIME_DB_LEN + 1], after[WH_UUID_LEN + 1];
 	int			 has_cursor;
 	enum db_rc		 rc;
 

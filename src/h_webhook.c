@@ -317,20 +317,27 @@ webhook_update(struct ctx *c, int put)
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
 	}
+	/* A changed api_template is one more invalid field, reported with
+	 * the others, so the stored webhook is read before answering 400
+	 * (when that read fails, the errors known so far answer). */
+	rc = DB_NOTFOUND;
+	if ((errors == NULL || in.has_template) &&
+	    valid_uuid(c->id, c->id_len, id) == NULL)
+		rc = db_webhook_get(c->svc->db, c->who.user_id, id, &w);
+	if (rc == DB_OK && in.has_template &&
+	    strcmp(in.api_template, w.tpl.id) != 0 &&
+	    errors_add(&errors, "api_template",
+	    "The API template of a webhook cannot be changed.") == -1) {
+		json_object_put(errors);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
 	if (errors != NULL) {
 		resp_error(c->resp, WH_E_INVALID, NULL, errors);
 		return;
 	}
-	if (ctx_path_uuid(c, id) == -1)
-		return;
-	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, id, &w)) != DB_OK) {
+	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
-		return;
-	}
-	if (in.has_template && strcmp(in.api_template, w.tpl.id) != 0) {
-		errors_add(&errors, "api_template",
-		    "The API template of a webhook cannot be changed.");
-		resp_error(c->resp, WH_E_INVALID, NULL, errors);
 		return;
 	}
 	update_merge(&w, &in, &reset);

@@ -14,6 +14,14 @@ void	time_now(char rfc[WH_TIME_LEN + 1], char db[TIME_DB_LEN + 1]);
 /* A wall-clock time (ms since the epoch) as a DATETIME(6) literal. */
 void	time_db_at(long long wall_ms, char db[TIME_DB_LEN + 1]);
 
+/*
+ * The 20 digits YYYYMMDDHHMMSSffffff (a delivery cursor's time) as a
+ * DATETIME(6) literal; 0, or -1 when they are not digits or not a real
+ * time (month 13, 30 February, hour 24...; years 1000 to 9999, the range
+ * of DATETIME).
+ */
+int	time_db_from_digits(const char d[20], char db[TIME_DB_LEN + 1]);
+
 /* Milliseconds since the epoch (CLOCK_REALTIME) and of CLOCK_MONOTONIC. */
 long long	time_wall_ms(void);
 long long	time_mono_ms(void);

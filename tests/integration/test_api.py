@@ -720,14 +720,17 @@ def test_unknown_routes_are_json_404():
     paths = [V1 + "/nope/", V1 + "/nope", "/webhooks/v2/webhook/", "/webhooks/v2/templates/",
              V1 + "/webhooks/", V1 + "/template/", V1 + "/healthz/", V1 + "/health/x/",
              WEBHOOKS + u + "/nope/", WEBHOOKS + u + "/" + u + "/",
-             TEMPLATES + SEED_ID + "/extra/", V1 + "/WEBHOOK/"]
+             TEMPLATES + SEED_ID + "/extra/", V1 + "/WEBHOOK/",
+             # the base itself, with and without its slash: JSON, never nginx's HTML 301
+             V1 + "/", V1, V1 + "?page=2", "/webhooks", "/webhooks/", "/"]
     tok = reader().token
     cases = [(m, p, a) for p in paths for (m, a) in
-             (("GET", None), ("GET", tok), ("POST", None), ("DELETE", None))]
+             (("GET", None), ("GET", tok), ("POST", None), ("DELETE", None), ("PUT", tok))]
 
     def one(c):
         m, p, a = c
-        r = api(m, p, a, json_body={} if m == "POST" else MISSING)
+        r = api(m, p, a, json_body={} if m in ("POST", "PUT") else MISSING)
+        check(r.header("Location") is None, "a redirect (Location %r)" % r.header("Location"), r)
         expect_error(r, 404, "not_found")
     each(cases, one)
 
@@ -846,7 +849,8 @@ def test_cors_on_nginx_answers():
             check(not present, "%s for origin %s: CORS headers %s" % (label, o, present), r)
     # webhookd's own answers: its headers alone, nothing added by nginx
     for r in (api("GET", WEBHOOKS, reader(), headers=[("Origin", origin)]),
-              api("GET", WEBHOOKS, None, headers=[("Origin", origin)])):
+              api("GET", WEBHOOKS, None, headers=[("Origin", origin)]),
+              api("GET", V1, reader(), headers=[("Origin", origin)])):
         for name in ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"):
             check(len(_headers_named(r, name)) == 1, "%d %s headers on webhookd's %d" % (
                 len(_headers_named(r, name)), name, r.status), r)
@@ -1806,6 +1810,19 @@ def test_patch_api_template_cannot_change():
         expect_invalid(api("PATCH", WEBHOOKS + w["id"] + "/", u, json_body={"api_template": v}), "api_template")
     expect_invalid(api("PUT", WEBHOOKS + w["id"] + "/", u, json_body={"api_template": P[0]["id"],
                                                                        "endpoint_url": new_url()}), "api_template")
+    # a changed api_template is reported with every other invalid field at once
+    for m in ("PATCH", "PUT"):
+        body = {"api_template": P[0]["id"], "endpoint_url": "ftp://example.com/", "status": "bogus",
+                "secret_hash": "", "colour": 1}
+        expect_invalid(api(m, WEBHOOKS + w["id"] + "/", u, json_body=body),
+                       "api_template", "endpoint_url", "status", "secret_hash", "colour")
+        # the same for a well-formed id that is not the caller's: validation answers first
+        expect_invalid(api(m, WEBHOOKS + str(uuid.uuid4()) + "/", u, json_body=body),
+                       "endpoint_url", "status", "secret_hash", "colour")
+        expect_invalid(api(m, WEBHOOKS + "not-a-uuid/", u, json_body=body),
+                       "endpoint_url", "status", "secret_hash", "colour")
+    expect_error(api("PATCH", WEBHOOKS + str(uuid.uuid4()) + "/", u, json_body={"api_template": P[0]["id"]}),
+                 404, "not_found")
     g, r = get_hook(u, w["id"])
     check(g == b, "a refused update changed the webhook", r)
 
