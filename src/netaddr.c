@@ -55,30 +55,56 @@ prefix_is(const unsigned char a[16], const unsigned char *pfx, size_t n)
 	return memcmp(a, pfx, n) == 0;
 }
 
+struct v6net {
+	unsigned char	net[16];
+	int		bits;
+};
+
+/* Refused outright: not globally reachable (IANA's IPv6 special-purpose
+ * registry), or a tunnel or translation whose real target is hidden. */
+static const struct v6net v6_refused[] = {
+	{ { 0 }, 96 },				/* ::/96: ::, ::1, ::a.b.c.d */
+	{ { 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, 96 },	/* ::ffff:0:0:0/96
+						 * IPv4-translated */
+	{ { 0, 0x64, 0xff, 0x9b, 0, 1 }, 48 },	/* 64:ff9b:1::/48 local NAT64 */
+	{ { 0x01, 0x00 }, 64 },			/* 100::/64 discard-only */
+	{ { 0x20, 0x01 }, 32 },			/* 2001::/32 Teredo */
+	{ { 0x20, 0x01, 0x00, 0x02 }, 48 },	/* 2001:2::/48 benchmarking */
+	{ { 0x20, 0x01, 0x0d, 0xb8 }, 32 },	/* 2001:db8::/32 documentation */
+	{ { 0x3f, 0xff }, 20 },			/* 3fff::/20 documentation */
+	{ { 0x5f, 0x00 }, 16 },			/* 5f00::/16 SRv6 SIDs */
+	{ { 0xfc }, 7 },			/* fc00::/7 unique local */
+	{ { 0xfe, 0x80 }, 10 },			/* fe80::/10 link-local */
+	{ { 0xfe, 0xc0 }, 10 },			/* fec0::/10 site-local */
+	{ { 0xff }, 8 },			/* ff00::/8 multicast */
+};
+
+static int
+in_v6net(const unsigned char a[16], const struct v6net *n)
+{
+	int	full = n->bits / 8, rest = n->bits % 8;
+
+	if (memcmp(a, n->net, (size_t)full) != 0)
+		return 0;
+	return rest == 0 || ((a[full] ^ n->net[full]) &
+	    (unsigned char)(0xff << (8 - rest))) == 0;
+}
+
 int
 netaddr_refused_v6(const unsigned char a[16])
 {
-	static const unsigned char zero12[12] = { 0 };
 	static const unsigned char mapped[12] =
 	    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b };
 
-	if (prefix_is(a, zero12, 12))		/* ::, ::1, ::a.b.c.d */
-		return 1;
+	for (size_t i = 0; i < sizeof(v6_refused) / sizeof(v6_refused[0]); i++)
+		if (in_v6net(a, &v6_refused[i]))
+			return 1;
+	/* An IPv4 address in IPv6 clothes is judged as that IPv4 address. */
 	if (prefix_is(a, mapped, 12) || prefix_is(a, nat64, 12))
 		return netaddr_refused_v4(v4_at(a + 12));
 	if (a[0] == 0x20 && a[1] == 0x02)	/* 2002::/16 6to4 */
 		return netaddr_refused_v4(v4_at(a + 2));
-	if ((a[0] & 0xfe) == 0xfc)		/* fc00::/7 unique local */
-		return 1;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)	/* fe80::/10 */
-		return 1;
-	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)	/* fec0::/10 site-local */
-		return 1;
-	if (a[0] == 0xff)			/* ff00::/8 multicast */
-		return 1;
-	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8)
-		return 1;			/* 2001:db8::/32 documentation */
 	return 0;
 }
 

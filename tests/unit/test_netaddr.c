@@ -98,7 +98,31 @@ static const struct addr_row v6_rows[] = {
 	{ "2001:db8::", 1 },
 	{ "2001:db8::1", 1 },
 	{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	{ "64:ff9b:1::1", 1 },		/* local-use NAT64 (RFC 8215) */
+	{ "64:ff9b:1::808:808", 1 },	/* ... whatever it embeds */
+	{ "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", 1 },
+	{ "2001::1", 1 },		/* Teredo */
+	{ "2001:0:4136:e378:8000:63bf:3fff:fdd2", 1 },
+	{ "2001:0:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	{ "::ffff:0:8.8.8.8", 1 },	/* IPv4-translated (RFC 2765) */
+	{ "::ffff:0:7f00:1", 1 },
+	{ "::ffff:0:0:0", 1 },
+	{ "100::", 1 },			/* discard-only (RFC 6666) */
+	{ "100::1", 1 },
+	{ "100::ffff:ffff:ffff:ffff", 1 },
+	{ "2001:2::1", 1 },		/* benchmarking */
+	{ "3fff::1", 1 },		/* documentation (RFC 9637) */
+	{ "3fff:fff::1", 1 },
+	{ "5f00::1", 1 },		/* SRv6 SIDs (RFC 9602) */
 
+	{ "64:ff9b:2::1", 0 },		/* past the local NAT64 /48 */
+	{ "64:ff9b:0:1::1", 0 },	/* neither NAT64 prefix */
+	{ "2001:1::1", 0 },		/* past Teredo's /32 */
+	{ "2001:3::1", 0 },		/* AMT, globally reachable */
+	{ "::fffe:0:808:808", 0 },	/* neither mapped nor translated */
+	{ "100:0:0:1::1", 0 },		/* past the discard /64 */
+	{ "3fff:1000::1", 0 },		/* past the documentation /20 */
+	{ "5f01::1", 0 },
 	{ "2001:4860:4860::8888", 0 },
 	{ "2001:4860::1", 0 },
 	{ "2606:4700:4700::1111", 0 },
@@ -258,6 +282,10 @@ static const struct addr_row host_rows[] = {
 	{ "64:ff9b::7f00:1", 1 },
 	{ "2002:7f00:1::", 1 },
 	{ "2001:db8::1", 1 },
+	{ "64:ff9b:1::808:808", 1 },
+	{ "2001:0:4136:e378:8000:63bf:3fff:fdd2", 1 },
+	{ "::ffff:0:8.8.8.8", 1 },
+	{ "100::1", 1 },
 	{ "fe80::1", 1 },
 	{ "fe80::1%eth0", 1 },
 	{ "fe80::1%25eth0", 1 },
