@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "privfile.h"
 #include "wh_limits.h"
 
 enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_MODE, CT_LEVEL, CT_DURATION,
@@ -360,9 +361,17 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	text[fread(text, 1, (size_t)n, f)] = '\0';
-	fclose(f);
 	rc = conf_parse(c, text, err, errlen);
+	explicit_bzero(text, (size_t)n);
 	free(text);
+	/* Only a file that holds the database password is a secret. */
+	if (rc == 0 && c->db_password != NULL && *c->db_password != '\0' &&
+	    privfile_check(fileno(f), "configuration file (it holds "
+	    "db_password)", path, err, errlen) == -1) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
 	if (rc == -1) {
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);

@@ -11,6 +11,7 @@
 #include <gcrypt.h>
 
 #include "crypto.h"
+#include "privfile.h"
 
 #define SEAL_VERSION	1
 
@@ -180,21 +181,16 @@ int
 crypto_keys_load(struct crypto_keys *ks, const char *path, char *err,
     size_t errlen)
 {
-	struct stat	 st;
 	FILE		*f;
 	char		 line[256];
 	int		 lineno = 0, rc = 0;
 
 	memset(ks, 0, sizeof(*ks));
-	if ((f = fopen(path, "r")) == NULL || fstat(fileno(f), &st) == -1) {
+	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "key_file %s: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
 		return -1;
 	}
-	if (st.st_mode & (S_IRWXO)) {
-		snprintf(err, errlen, "key_file %s: readable by others; "
-		    "chmod 600 it", path);
+	if (privfile_check(fileno(f), "key_file", path, err, errlen) == -1) {
 		fclose(f);
 		return -1;
 	}

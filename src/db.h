@@ -311,6 +311,23 @@ enum db_rc	db_token_add(struct db *, uint64_t user_id,
 		    const char *name, int is_service,
 		    long long expires_ms);	/* <= 0: never expires */
 enum db_rc	db_token_revoke(struct db *, const unsigned char hash[32]);
+/* By the id `token list` shows; DB_NOTFOUND when none live has it. */
+enum db_rc	db_token_revoke_id(struct db *, uint64_t id);
+
+struct token_row {
+	uint64_t	id;
+	char		username[WH_MAX_NAME_LEN + 1];
+	char		prefix[16];
+	char		name[WH_UTF8MB4_BYTES(100) + 1];	/* "" for null */
+	int		is_service;
+	char		created_at[WH_TIME_LEN + 1];
+	char		expires_at[WH_TIME_LEN + 1];	/* "" for null */
+	char		revoked_at[WH_TIME_LEN + 1];	/* "" for null */
+};
+typedef int (*db_token_fn)(void *ctx, const struct token_row *);
+/* Every token (of username, unless NULL), oldest first. */
+enum db_rc	db_token_list(struct db *, const char *username, db_token_fn,
+		    void *ctx);
 enum db_rc	db_template_add(struct db *, const char *id, const char *name,
 		    const char *display, const char *description);
 enum db_rc	db_template_list_all(struct db *, db_template_fn, void *ctx);

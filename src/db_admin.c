@@ -57,6 +57,54 @@ db_token_revoke(struct db *db, const unsigned char hash[32])
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
+enum db_rc
+db_token_revoke_id(struct db *db, uint64_t id)
+{
+	struct db_arg		a[] = { ARG_INT(id) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_TOKEN_REVOKE_ID, a, NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}
+
+struct token_ctx {
+	struct token_row	 row;
+	char			 num[2][24];
+	db_token_fn		 fn;
+	void			*ctx;
+};
+
+static int
+token_row(void *vctx, const struct db_col *c, int n)
+{
+	struct token_ctx	*x = vctx;
+
+	x->row.id = strtoull(x->num[0], NULL, 10);
+	x->row.is_service = x->num[1][0] == '1';
+	return x->fn(x->ctx, &x->row);
+}
+
+enum db_rc
+db_token_list(struct db *db, const char *username, db_token_fn fn, void *ctx)
+{
+	struct db_arg		 a[] = { ARG_STRN(username), ARG_STRN(username) };
+	struct token_ctx	*x;
+	enum db_rc		 rc;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return DB_ERR;
+	x->fn = fn;
+	x->ctx = ctx;
+	struct db_col cols[8] = { COL(x->num[0]), COL(x->row.username),
+	    COL(x->row.prefix), COL(x->row.name), COL(x->num[1]),
+	    TCOL(x->row.created_at), TCOL(x->row.expires_at),
+	    TCOL(x->row.revoked_at) };
+	rc = db_exec(db, ST_TOKEN_LIST, a, cols, 8, token_row, x, NULL);
+	free(x);
+	return rc;
+}
+
 static int
 is_migration(const struct dirent *d)
 {

@@ -89,6 +89,13 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "IF(? IS NULL, NULL, UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND))", 7, 1 },
 	[ST_TOKEN_REVOKE] = { "UPDATE tokens SET revoked_at = UTC_TIMESTAMP(6) "
 	    "WHERE token_hash = ? AND revoked_at IS NULL", 1, 0 },
+	[ST_TOKEN_REVOKE_ID] = { "UPDATE tokens SET revoked_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND revoked_at IS NULL", 1, 0 },
+	/* Operators' view: never the hash, only the prefix kept for them. */
+	[ST_TOKEN_LIST] = { "SELECT t.id, u.username, t.prefix, t.name, "
+	    "t.is_service, " TS("t.created_at") ", " TS("t.expires_at") ", "
+	    TS("t.revoked_at") " FROM tokens t JOIN users u ON u.id = t.user_id "
+	    "WHERE (? IS NULL OR u.username = ?) ORDER BY t.id", 2, 0 },
 	[ST_TPL_ADD] = { "INSERT INTO api_templates (id, name, display_name, "
 	    "description) VALUES (?, ?, ?, ?)", 4, 1 },
 	[ST_TPL_LIST_ALL] = { "SELECT id, name, display_name, description, "

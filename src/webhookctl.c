@@ -33,7 +33,8 @@ usage(void)
 	    "  migrate [--sql-dir DIR]\n"
 	    "  user add NAME\n"
 	    "  token create USER [--service] [--name LABEL] [--expires-days N | --expires-in DURATION]\n"
-	    "  token revoke TOKEN\n"
+	    "  token revoke - | --id ID | TOKEN   (-: the token on standard input)\n"
+	    "  token list [USER]\n"
 	    "  template add NAME DISPLAY_NAME [--description TEXT]\n"
 	    "  template list\n"
 	    "  template disable NAME\n"
@@ -176,24 +177,93 @@ token_create(struct cli *c)
 }
 
 static int
+print_token(void *ctx, const struct token_row *t)
+{
+	printf("%llu\t%s\t%s...\t%s\t%s\tcreated %s\texpires %s\t%s%s\n",
+	    (unsigned long long)t->id, t->username, t->prefix,
+	    t->name[0] ? t->name : "-", t->is_service ? "service" : "user",
+	    t->created_at, t->expires_at[0] ? t->expires_at : "never",
+	    t->revoked_at[0] ? "revoked " : "live",
+	    t->revoked_at[0] ? t->revoked_at : "");
+	return 0;
+}
+
+/* The token of `token revoke -`: one line on standard input. */
+static int
+token_from_stdin(char tok[WH_TOKEN_LEN + 2])
+{
+	char	line[WH_TOKEN_LEN + 8];
+	size_t	n;
+
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return -1;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n > WH_TOKEN_LEN) {
+		explicit_bzero(line, sizeof(line));
+		return -1;
+	}
+	memcpy(tok, line, n + 1);
+	explicit_bzero(line, sizeof(line));
+	return 0;
+}
+
+/* token revoke TOKEN | - | --id N */
+static int
+token_revoke(struct cli *c)
+{
+	char		tok[WH_TOKEN_LEN + 2];
+	unsigned char	hash[32];
+	long long	id;
+	enum db_rc	rc;
+
+	if (c->argc == 4 && strcmp(c->argv[2], "--id") == 0) {
+		if (valid_positive_int(c->argv[3], 1LL << 53, &id) !=
+		    VALID_INT_OK) {
+			fprintf(stderr, "webhookctl: --id takes a token id "
+			    "(see token list)\n");
+			return 1;
+		}
+		rc = db_token_revoke_id(c->db, (uint64_t)id);
+	} else if (c->argc == 3) {
+		if (strcmp(c->argv[2], "-") == 0 ? token_from_stdin(tok) == -1 :
+		    snprintf(tok, sizeof(tok), "%s", c->argv[2]) >= (int)sizeof(tok)) {
+			fprintf(stderr, "webhookctl: not a token\n");
+			return 1;
+		}
+		if (!crypto_token_wellformed(tok)) {
+			explicit_bzero(tok, sizeof(tok));
+			fprintf(stderr, "webhookctl: not a token\n");
+			return 1;
+		}
+		crypto_token_hash(tok, hash);
+		explicit_bzero(tok, sizeof(tok));
+		rc = db_token_revoke(c->db, hash);
+	} else
+		usage();
+	if (rc != DB_OK)
+		return fail(c, "token", rc);
+	fprintf(stderr, "token revoked\n");
+	return 0;
+}
+
+static int
 cmd_token(struct cli *c)
 {
-	unsigned char	hash[32];
 	enum db_rc	rc;
 
 	if (c->argc >= 3 && strcmp(c->argv[1], "create") == 0)
 		return token_create(c);
-	if (c->argc != 3 || strcmp(c->argv[1], "revoke") != 0)
-		usage();
-	if (!crypto_token_wellformed(c->argv[2])) {
-		fprintf(stderr, "webhookctl: not a token\n");
-		return 1;
+	if (c->argc >= 3 && strcmp(c->argv[1], "revoke") == 0)
+		return token_revoke(c);
+	if ((c->argc == 2 || c->argc == 3) && strcmp(c->argv[1], "list") == 0) {
+		if ((rc = db_token_list(c->db, c->argc == 3 ? c->argv[2] : NULL,
+		    print_token, NULL)) != DB_OK)
+			return fail(c, "token list", rc);
+		return 0;
 	}
-	crypto_token_hash(c->argv[2], hash);
-	if ((rc = db_token_revoke(c->db, hash)) != DB_OK)
-		return fail(c, "token", rc);
-	fprintf(stderr, "token revoked\n");
-	return 0;
+	usage();
+	return 2;
 }
 
 static int

@@ -363,11 +363,12 @@ def sh(cmd, timeout=120):
         return rc, f.read().decode("utf-8", "replace")
 
 
-def ctl(args, timeout=60):
+def ctl(args, timeout=60, input=None):
+    """webhookctl ARGS (input: its standard input); its standard output."""
     check(WEBHOOKCTL, "WEBHOOKCTL is not set (e.g. WEBHOOKCTL='src/webhookctl -c /tmp/x/webhookd.conf')")
     cmd = "%s %s" % (WEBHOOKCTL, args)
-    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=timeout)
+    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL if input is None else None,
+                       input=input, capture_output=True, text=True, timeout=timeout)
     check(p.returncode == 0, "`%s` exited %d: %s" % (cmd, p.returncode, (p.stderr or p.stdout).strip()[:600]))
     return p.stdout
 
@@ -651,26 +652,57 @@ def test_service_token_is_an_authenticated_user():
     expect_page(api("GET", WEBHOOKS, u), count=0)
 
 
+def token_lines(user):
+    """`webhookctl token list USER` as rows of its tab-separated columns."""
+    return [ln.split("\t") for ln in ctl("token list %s" % shlex.quote(user.name)).splitlines() if ln]
+
+
 @test
 def test_token_revocation():
+    """Revoking a token read from standard input (never in argv) or by the id
+    `token list` shows; the user's other tokens keep working."""
     u = new_user("revoke")
-    other = new_token(u.name)
+    other, third, argv_one = new_token(u.name), new_token(u.name), new_token(u.name)
     expect_page(api("GET", WEBHOOKS, u))          # now in the token cache
     expect_page(api("GET", TEMPLATES, other))
-    ctl("token revoke %s" % shlex.quote(u.token))
+    rows = token_lines(u)
+    check(len(rows) == 4 and all(r[1] == u.name and r[-1] == "live" for r in rows),
+          "token list before revoking: %r" % rows)
+    for r in rows:
+        check(not any(t in "\t".join(r) for t in (u.token, other, third, argv_one)),
+              "token list shows a whole token: %r" % r)
+    check([r[2] for r in rows] == [t[:12] + "..." for t in (u.token, other, third, argv_one)],
+          "token list prefixes %r" % [r[2] for r in rows])
+    ctl("token revoke -", input=u.token + "\n")
+    ctl("token revoke --id %s" % rows[2][0])
+    ctl("token revoke %s" % shlex.quote(argv_one))  # still accepted
     time.sleep(TOKEN_CACHE_TTL + 1)
-    expect_error(api("GET", WEBHOOKS, u), 401, "authentication_failed", detail=D_BAD_TOKEN)
+    for t in (u.token, third, argv_one):
+        expect_error(api("GET", WEBHOOKS, t), 401, "authentication_failed", detail=D_BAD_TOKEN)
     expect_error(api("GET", TEMPLATES, u), 401, "authentication_failed", detail=D_BAD_TOKEN)
     expect_error(api("POST", WEBHOOKS, u, json_body={"api_template": SEED_ID, "endpoint_url": new_url()}),
                  401, "authentication_failed", detail=D_BAD_TOKEN)
     # the user's other token is unaffected
     expect_page(api("GET", WEBHOOKS, other))
+    rows = token_lines(u)
+    check([r[-1].split(" ")[0] for r in rows] == ["revoked", "live", "revoked", "revoked"],
+          "token list after revoking: %r" % rows)
+    # refusals: nothing on stdout, a message, a non-zero exit
+    for args, stdin in (("token revoke --id %s" % rows[0][0], None),   # revoked already
+                        ("token revoke --id 0", None), ("token revoke --id abc", None),
+                        ("token revoke --id 99999999999", None),
+                        ("token revoke -", "not-a-token\n"), ("token revoke -", ""),
+                        ("token revoke -", u.token),                    # revoked already
+                        ("token revoke -", "x" * 5000)):
+        ctl_refused(args, input=stdin)
+    expect_page(api("GET", WEBHOOKS, other))
 
 
-def ctl_refused(args):
+def ctl_refused(args, input=None):
     """Runs webhookctl expecting it to refuse: non-zero exit, a message, nothing on stdout."""
     cmd = "%s %s" % (WEBHOOKCTL, args)
-    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL if input is None else None, input=input,
+                       capture_output=True, text=True, timeout=60)
     check(p.returncode != 0 and p.stderr.strip() and not p.stdout.strip(),
           "`%s` exited %d (stdout %r, stderr %r); expected a refusal" % (cmd, p.returncode, p.stdout, p.stderr))
     return p.stderr

@@ -1304,6 +1304,34 @@ def test_a_stored_row_too_large_to_read_fails_alone():
     check(not h.reqs(), "part of an unreadable body was sent")
 
 
+@test
+def test_files_holding_secrets_must_be_private():
+    """The dispatcher refuses a key file, or a configuration file holding
+    db_password, that its group or others may read, naming the file."""
+    require("DISPATCHER", "WEBHOOKD_CONF")
+    d = state_dir()
+    conf = os.path.join(d, "private-%s.conf" % RUN)
+    key = os.path.join(d, "private-%s.key" % RUN)
+    ctl("key generate %s" % shlex.quote(key))
+
+    def dispatcher_check(conf_mode, key_mode):
+        write_conf(conf, dict(BASE_SETTINGS, key_file=key))
+        os.chmod(conf, conf_mode)
+        os.chmod(key, key_mode)
+        p = subprocess.run([DISPATCHER, "-n", "-c", conf], stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=60)
+        return p.returncode, (p.stdout + p.stderr).strip()
+    rc, out = dispatcher_check(0o600, 0o600)
+    check(rc == 0, "private files refused: exit %d: %s" % (rc, out))
+    check(conf_get(conf, "db_password"), "the test configuration holds no db_password")
+    for cm, km, name in ((0o644, 0o600, conf), (0o640, 0o600, conf), (0o600, 0o640, key),
+                         (0o600, 0o604, key)):
+        rc, out = dispatcher_check(cm, km)
+        check(rc != 0 and name in out and "chmod 600" in out,
+              "configuration %o, key file %o: exit %d, %r (expected a refusal naming %s)" % (
+                  cm, km, rc, out, name))
+
+
 # ---- retries ----------------------------------------------------------------
 
 def need_steps(n):

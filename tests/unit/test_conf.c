@@ -6,9 +6,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -624,6 +626,40 @@ test_load(void **state)
 	assert_non_null(strstr(err, path));
 	assert_non_null(strstr(err, "line 4"));
 	assert_non_null(strstr(err, "workers"));
+	conf_free(&c);
+
+	/* A file holding db_password is a secret: only its owner may
+	 * read it.  Without one, any mode is fine. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(REQUIRED "db_password = hunter2\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+	conf_defaults(&c);
+	err[0] = '\0';
+	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "db_password"));
+	assert_non_null(strstr(err, "chmod 600"));
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0640), 0);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
+	conf_free(&c);
+	assert_int_equal(chmod(path, 0600), 0);
+	conf_defaults(&c);
+	if (conf_load(&c, path, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(c.db_password, "hunter2");
+	conf_free(&c);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(REQUIRED "db_password =\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
+	conf_defaults(&c);
+	if (conf_load(&c, path, err, sizeof(err)) != 0)
+		fail_msg("an empty db_password holds no secret: %s", err);
 	conf_free(&c);
 
 	/* A directory is not a configuration file. */

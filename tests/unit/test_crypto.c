@@ -399,6 +399,8 @@ struct keyfile_row {
 
 static const struct keyfile_row bad_keyfiles[] = {
 	{ K64 "\n", 0644, "others" },
+	{ K64 "\n", 0640, "group or others" },
+	{ K64 "\n", 0660, "group or others" },
 	{ K64 "\n", 0604, "others" },
 	{ K64 "\n", 0601, "others" },
 	{ K64 "\n", 0666, "others" },
@@ -445,7 +447,7 @@ test_keys_load_refuses(void **state)
 	assert_int_equal(bad, 0);
 }
 
-/* Group bits are fine (the service's group may read it); 8 keys are. */
+/* The owner alone may read it (0600, 0400); 8 keys are fine. */
 static void
 test_keys_load_accepts(void **state)
 {
@@ -453,7 +455,7 @@ test_keys_load_accepts(void **state)
 	char			path[256], err[256];
 
 	(void)state;
-	write_file("ok.key", K64 "\n", 0640, path, sizeof(path));
+	write_file("ok.key", K64 "\n", 0600, path, sizeof(path));
 	if (crypto_keys_load(&ks, path, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	assert_int_equal(ks.n, 1);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* test_privfile.c: the owner and mode required of files holding secrets.
+ * geteuid is wrapped (-Wl,--wrap=geteuid) so that "another user" needs no
+ * root: the file stays ours, the program pretends to run as someone else. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "privfile.h"
+
+uid_t	__real_geteuid(void);
+uid_t	__wrap_geteuid(void);
+
+static int	pretend = -1;	/* -1: the real euid */
+
+uid_t
+__wrap_geteuid(void)
+{
+	return pretend < 0 ? __real_geteuid() : (uid_t)pretend;
+}
+
+static char	dir[] = "/tmp/test_privfile.XXXXXX";
+static char	path[128];
+
+static int
+setup(void **state)
+{
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unlink(path);
+	return rmdir(dir);
+}
+
+/* privfile_check of path at mode; the message into err. */
+static int
+check_mode(mode_t mode, char *err, size_t errlen)
+{
+	int	fd, rc;
+
+	unlink(path);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0600)) >= 0);
+	assert_int_equal(fchmod(fd, mode), 0);
+	rc = privfile_check(fd, "key_file", path, err, errlen);
+	close(fd);
+	return rc;
+}
+
+static void
+modes(void **state)
+{
+	static const mode_t ok[] = { 0600, 0400, 0700, 0200 };
+	static const mode_t bad[] = { 0640, 0604, 0644, 0660, 0610, 0601, 0602,
+	    0620, 0666, 0777, 0650 };
+	char	err[256];
+
+	pretend = -1;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(check_mode(ok[i], err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(check_mode(bad[i], err, sizeof(err)), -1);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, "key_file"));
+		assert_non_null(strstr(err, "chmod 600"));
+	}
+}
+
+static void
+owner(void **state)
+{
+	char	err[256];
+	uid_t	me = __real_geteuid();
+
+	/* Running as another (non-root) user than the file's owner. */
+	pretend = (int)(me == 12345 ? 12346 : 12345);
+	if (me != 0) {
+		err[0] = '\0';
+		assert_int_equal(check_mode(0600, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, path));
+		assert_non_null(strstr(err, "owned by uid"));
+	} else {
+		/* The file is root's: root-owned files are accepted. */
+		assert_int_equal(check_mode(0600, err, sizeof(err)), 0);
+		assert_int_equal(chown(path, 4321, (gid_t)-1), 0);
+		int fd = open(path, O_RDONLY);
+		assert_true(fd >= 0);
+		err[0] = '\0';
+		assert_int_equal(privfile_check(fd, "key_file", path, err,
+		    sizeof(err)), -1);
+		close(fd);
+		assert_non_null(strstr(err, "owned by uid 4321"));
+	}
+	pretend = -1;
+	assert_int_equal(check_mode(0600, err, sizeof(err)), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(modes),
+		cmocka_unit_test(owner),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
