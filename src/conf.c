@@ -45,6 +45,7 @@ static const struct conf_key keys[] = {
 	K(secret_rotation_grace, CT_INT, 0, 30 * 86400),
 	K(cors_origins, CT_STR, 0, 0),
 	K(cors_max_age, CT_INT, 0, 86400),
+	K(manual_pending_max, CT_INT, 1, 100000),
 	{ "retry_schedule", CT_SCHEDULE, offsetof(struct conf, retry_ms), 0, 0 },
 	K(retry_jitter, CT_INT, 0, 100),
 	K(dispatcher_concurrency, CT_INT, 1, 10000),
@@ -143,6 +144,7 @@ conf_defaults(struct conf *c)
 	c->token_cache_ttl = 5;
 	c->secret_rotation_grace = 86400;
 	c->cors_max_age = 600;
+	c->manual_pending_max = WH_MANUAL_PENDING;
 	conf_set_schedule(c, "5s,5m,30m,2h,5h,10h,10h");
 	c->retry_jitter = 20;
 	c->dispatcher_concurrency = 64;

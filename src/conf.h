@@ -32,6 +32,7 @@ struct conf {
 	int		 secret_rotation_grace;	/* seconds an old secret signs */
 	char		*cors_origins;		/* allowed Origins, space or comma separated */
 	int		 cors_max_age;		/* seconds a preflight may be cached */
+	int		 manual_pending_max;	/* pending tests/redeliveries per webhook */
 	/* Deliveries (webhook-dispatcher; webhookd counts the attempts). */
 	long long	 retry_ms[CONF_MAX_RETRIES];	/* delays after attempt 1.. */
 	int		 retry_n;

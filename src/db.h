@@ -17,6 +17,7 @@ enum db_rc {
 	DB_DOWN,	/* the database cannot be reached now */
 	DB_DEADLOCK,	/* a deadlock or lock wait rolled the transaction back:
 			 * run the whole transaction again */
+	DB_LIMIT,	/* a bound the caller checks was reached: roll back */
 	DB_ERR		/* anything else; logged */
 };
 
@@ -221,6 +222,13 @@ enum db_rc	db_attempt_list(struct db *, const char *delivery_id,
 		    db_attempt_fn, void *ctx);
 enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id);
+/* Locks the webhook row for the transaction (manual sends count under
+ * it); DB_NOTFOUND when it is gone. */
+enum db_rc	db_webhook_lock(struct db *, const char *id);
+/* The webhook's pending manual deliveries, and the seconds until the
+ * soonest of them is due (0 when none is, or it is due now). */
+enum db_rc	db_manual_pending(struct db *, const char *webhook_id,
+		    long long *count, long long *soonest_s);
 
 /* The dispatcher's side of the queue. */
 #define DQ_MAX_BATCH	64	/* deliveries claimed per statement */

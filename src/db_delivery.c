@@ -156,7 +156,7 @@ db_delivery_get(struct db *db, uint64_t user_id, const char *webhook_id,
 
 struct at_ctx {
 	struct attempt_row	 row;
-	char			 num[6][24];
+	char			 num[7][24];
 	db_attempt_fn		 fn;
 	void			*ctx;
 };
@@ -189,18 +189,19 @@ db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
     void *ctx)
 {
 	struct at_ctx	*x;
-	struct db_arg	 a[] = { ARG_STR(delivery_id) };
+	struct db_arg	 a[] = { ARG_STR(delivery_id),
+	    ARG_INT(WH_MAX_ATTEMPT_LOG) };
 	enum db_rc	 rc;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return DB_ERR;
 	x->fn = fn;
 	x->ctx = ctx;
-	struct db_col cols[10] = { TCOL(x->row.at), COL(x->num[0]),
+	struct db_col cols[11] = { TCOL(x->row.at), COL(x->num[0]),
 	    COL(x->row.error_class), COL(x->row.error), COL(x->num[1]),
 	    COL(x->num[2]), COL(x->num[3]), COL(x->num[4]), COL(x->num[5]),
-	    COL(x->row.excerpt) };
-	rc = db_exec(db, ST_ATTEMPT_LIST, a, cols, 10, at_row, x, NULL);
+	    COL(x->row.excerpt), COL(x->num[6]) };
+	rc = db_exec(db, ST_ATTEMPT_LIST, a, cols, 11, at_row, x, NULL);
 	free(x);
 	return rc;
 }
@@ -216,4 +217,39 @@ db_delivery_redeliver(struct db *db, uint64_t user_id, const char *webhook_id,
 
 	rc = db_exec(db, ST_DELIVERY_REDELIVER, a, NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_webhook_lock(struct db *db, const char *id)
+{
+	struct db_arg	a[] = { ARG_STR(id) };
+	char		out[WH_UUID_LEN + 1];
+
+	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, a, out);
+}
+
+static int
+manual_row(void *ctx, const struct db_col *c, int n)
+{
+	long long	*v = ctx;
+
+	v[0] = strtoll(c[0].buf, NULL, 10);
+	v[1] = strtoll(c[1].buf, NULL, 10);
+	return 0;
+}
+
+enum db_rc
+db_manual_pending(struct db *db, const char *webhook_id, long long *count,
+    long long *soonest_s)
+{
+	struct db_arg	 a[] = { ARG_STR(webhook_id) };
+	char		 b0[24], b1[24];
+	struct db_col	 cols[] = { COL(b0), COL(b1) };
+	long long	 v[2] = { 0, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_MANUAL_PENDING, a, cols, 2, manual_row, v, NULL);
+	*count = v[0];
+	*soonest_s = v[1];
+	return rc;
 }

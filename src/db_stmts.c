@@ -140,10 +140,12 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "ORDER BY created_at DESC, id DESC LIMIT ?", 6, 0 },
 	[ST_DELIVERY_GET] = { "SELECT " DL_COLS "FROM deliveries "
 	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
-	[ST_ATTEMPT_LIST] = { "SELECT " TS("attempted_at") ", response_code, "
-	    "error_class, error, duration_ms, dns_ms, connect_ms, tls_ms, "
-	    "first_byte_ms, response_excerpt FROM delivery_attempts "
-	    "WHERE delivery_id = ? ORDER BY id", 1, 0 },
+	/* The newest attempts (at most the parameter), oldest first. */
+	[ST_ATTEMPT_LIST] = { "SELECT * FROM (SELECT " TS("attempted_at") ", "
+	    "response_code, error_class, error, duration_ms, dns_ms, "
+	    "connect_ms, tls_ms, first_byte_ms, response_excerpt, id "
+	    "FROM delivery_attempts WHERE delivery_id = ? ORDER BY id DESC "
+	    "LIMIT ?) a ORDER BY id", 2, 0 },
 	/* A finished delivery gets one more attempt (and is manual now);
 	 * a pending one is only brought forward.  Left to right: the
 	 * old status decides before it is set. */
@@ -152,6 +154,10 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "manual = IF(status = 'pending', manual, 1), status = 'pending', "
 	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL "
 	    "WHERE id = ? AND webhook_id = ? AND user_id = ?", 3, 0 },
+	[ST_MANUAL_PENDING] = { "SELECT COUNT(*), COALESCE(GREATEST(0, CEIL("
+	    "TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(next_attempt_at)) "
+	    "/ 1000000)), 0) FROM deliveries "
+	    "WHERE webhook_id = ? AND status = 'pending' AND manual = 1", 1, 0 },
 	/* The dispatcher's queue.  A claim locks due rows without waiting
 	 * for other dispatchers' (SKIP LOCKED) and moves them past a lease. */
 	[ST_DQ_SELECT_DUE] = { "SELECT id FROM deliveries "

@@ -27,6 +27,11 @@ static const struct {
 	[WH_E_INVALID] = { 400, "invalid", "Invalid input." },
 	[WH_E_DUPLICATE] = { 409, "duplicate",
 	    "A webhook for this API template already exists." },
+	[WH_E_ATTEMPT_LIMIT] = { 409, "too_many_attempts",
+	    "This delivery has had the most attempts a delivery may have." },
+	[WH_E_MANUAL_LIMIT] = { 429, "too_many_pending",
+	    "This webhook has the most pending test deliveries and "
+	    "redeliveries it may have; try again when some have finished." },
 	[WH_E_UNAVAILABLE] = { 503, "unavailable",
 	    "The service is temporarily unavailable; the request had no effect. Try again later." },
 	[WH_E_NOMEM] = { 503, "unavailable",

@@ -97,13 +97,16 @@ ingest_try(struct db *db, void *vctx)
 	enum db_rc		 rc;
 
 	memset(x->r, 0, sizeof(*x->r));
+	if (x->e->before != NULL &&
+	    (rc = x->e->before(db, x->e->hook_ctx)) != DB_OK)
+		return rc;
 	crypto_uuid_v7(x->r->id);
 	time_now(rfc, dbnow);
 	if ((rc = ingest_tx(db, x->e, x->r, rfc, dbnow)) != DB_OK)
 		return rc;
 	if (x->e->written == NULL || !x->r->deliveries)
 		return DB_OK;
-	return x->e->written(db, x->r, x->e->written_ctx);
+	return x->e->written(db, x->r, x->e->hook_ctx);
 }
 
 enum db_rc

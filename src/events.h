@@ -22,11 +22,14 @@ struct event_spec {
 	json_object			*data;		/* not taken */
 	int				 manual;
 	int				 attempt_limit;	/* 0: the schedule's */
+	/* NULL, or run first inside the transaction (before anything is
+	 * written); not DB_OK rolls it back and is returned. */
+	enum db_rc			(*before)(struct db *, void *);
 	/* NULL, or run inside the transaction once the delivery is
 	 * written, before the commit; not DB_OK rolls it back. */
 	enum db_rc			(*written)(struct db *,
 					    const struct event_result *, void *);
-	void				*written_ctx;
+	void				*hook_ctx;	/* of both */
 };
 
 struct event_result {

@@ -68,12 +68,51 @@ write_delivery(struct ctx *c, int status, const char *webhook_id,
 	return DB_OK;
 }
 
+/*
+ * Manual sends (test/, redeliver/) are bounded per webhook: with the
+ * webhook's row locked (so that concurrent sends count one after the
+ * other), DB_LIMIT when manual_pending_max of them are pending already;
+ * *retry_s gets the seconds until the soonest of those is due.
+ */
+static enum db_rc
+manual_room(struct ctx *c, struct db *db, const char *webhook_id,
+    long long *retry_s)
+{
+	long long	n;
+	enum db_rc	rc;
+
+	if ((rc = db_webhook_lock(db, webhook_id)) != DB_OK ||
+	    (rc = db_manual_pending(db, webhook_id, &n, retry_s)) != DB_OK)
+		return rc;
+	return n >= c->svc->conf->manual_pending_max ? DB_LIMIT : DB_OK;
+}
+
+/* The 429 of a manual send over the bound, with when to try again. */
+static void
+answer_manual_limit(struct ctx *c, long long retry_s)
+{
+	char	s[24];
+
+	snprintf(s, sizeof(s), "%lld", retry_s > 0 ? retry_s : 1);
+	resp_error(c->resp, WH_E_MANUAL_LIMIT, NULL, NULL);
+	resp_header(c->resp, "Retry-After", s);
+}
+
 /* The 202 of test/: read in the transaction that queued the delivery, so
  * that it shows what was queued, not what a dispatcher made of it since. */
 struct queued {
 	struct ctx	*c;
 	const char	*webhook_id;
+	long long	 retry_s;
 };
+
+static enum db_rc
+check_room(struct db *db, void *vctx)
+{
+	struct queued	*q = vctx;
+
+	return manual_room(q->c, db, q->webhook_id, &q->retry_s);
+}
 
 static enum db_rc
 answer_queued(struct db *db, const struct event_result *r, void *vctx)
@@ -89,11 +128,13 @@ h_webhook_test(struct ctx *c)
 {
 	struct webhook_row	 w;
 	struct event_result	 r;
+	struct queued		 q;
 	json_object		*data;
 	enum db_rc		 rc;
 
 	if (owned_webhook(c, &w) == -1)
 		return;
+	q = (struct queued){ c, w.id, 0 };
 	if ((data = json_object_new_object()) == NULL ||
 	    json_object_object_add(data, "message", json_object_new_string(
 	    "A test event sent from the webhooks API.")) != 0 ||
@@ -106,9 +147,13 @@ h_webhook_test(struct ctx *c)
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id, .user_id = c->who.user_id,
 	    .webhook_id = w.id, .type = "webhook.test", .data = data,
-	    .manual = 1, .attempt_limit = 0, .written = answer_queued,
-	    .written_ctx = &(struct queued){ c, w.id } }, &r);
+	    .manual = 1, .attempt_limit = 0, .before = check_room,
+	    .written = answer_queued, .hook_ctx = &q }, &r);
 	json_object_put(data);
+	if (rc == DB_LIMIT) {
+		answer_manual_limit(c, q.retry_s);
+		return;
+	}
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
 		return;
@@ -143,17 +188,40 @@ h_delivery_get(struct ctx *c)
 struct redeliver_ctx {
 	struct ctx	*c;
 	const char	*webhook_id, *id;
+	enum wh_err	 limit;		/* which bound said DB_LIMIT */
+	long long	 retry_s;
 };
 
-/* Queues the delivery again and reads it back in the same transaction:
+/*
+ * Queues the delivery again and reads it back in the same transaction:
  * the row stays locked, so the answer shows it as queued (a dispatcher's
- * claim skips it until the commit). */
+ * claim skips it until the commit).  A delivery at WH_MAX_ATTEMPTS is
+ * refused; one that is finished becomes a pending manual delivery, so it
+ * counts against manual_pending_max.
+ */
 static enum db_rc
 redeliver_tx(struct db *db, void *vctx)
 {
 	struct redeliver_ctx	*x = vctx;
+	struct delivery_row	 d;
+	long long		 s;
 	enum db_rc		 rc;
 
+	if ((rc = db_delivery_get(db, x->c->who.user_id, x->webhook_id, x->id,
+	    &d)) != DB_OK)
+		return rc;
+	if (d.attempts >= WH_MAX_ATTEMPTS) {
+		x->limit = WH_E_ATTEMPT_LIMIT;
+		return DB_LIMIT;
+	}
+	if (strcmp(d.status, "pending") != 0) {
+		if ((rc = manual_room(x->c, db, x->webhook_id, &s)) == DB_LIMIT) {
+			x->limit = WH_E_MANUAL_LIMIT;
+			x->retry_s = s;
+		}
+		if (rc != DB_OK)
+			return rc;
+	}
 	if ((rc = db_delivery_redeliver(db, x->c->who.user_id, x->webhook_id,
 	    x->id)) != DB_OK)
 		return rc;
@@ -169,8 +237,23 @@ h_delivery_redeliver(struct ctx *c)
 
 	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
 		return;
-	if ((rc = db_tx(c->svc->db, redeliver_tx,
-	    &(struct redeliver_ctx){ c, w.id, id })) != DB_OK) {
+	struct redeliver_ctx	x = { c, w.id, id, WH_OK, 0 };
+
+	rc = db_tx(c->svc->db, redeliver_tx, &x);
+	if (rc == DB_LIMIT && x.limit == WH_E_MANUAL_LIMIT) {
+		answer_manual_limit(c, x.retry_s);
+		return;
+	}
+	if (rc == DB_LIMIT) {
+		char	why[128];
+
+		snprintf(why, sizeof(why), "This delivery has had %d attempts, "
+		    "the most a delivery may have; it cannot be redelivered.",
+		    WH_MAX_ATTEMPTS);
+		resp_error(c->resp, WH_E_ATTEMPT_LIMIT, why, NULL);
+		return;
+	}
+	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}

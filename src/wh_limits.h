@@ -45,6 +45,7 @@
 #define WH_MAX_DELIVERY_BODY   (WH_MAX_EVENT_BODY + WH_DELIVERY_ENVELOPE)
 #define WH_MAX_ATTEMPTS        100           /* of one delivery, redeliveries included */
 #define WH_MAX_ATTEMPT_LOG     100           /* newest attempts in attempt_log */
+#define WH_MANUAL_PENDING      100           /* default manual_pending_max */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
 

@@ -129,6 +129,7 @@ ERROR_CLASSES = {None, "dns", "connect", "tls", "timeout", "http_status", "refus
                  "too_large"}
 STATUSES = {"pending", "succeeded", "failed", "cancelled"}
 MAX_EVENT_BODY = 256 * 1024
+MAX_ATTEMPT_LOG = 100       # attempt_log holds the newest 100 attempts
 
 _lock = threading.RLock()
 _tls = threading.local()
@@ -527,8 +528,9 @@ def check_delivery(d, r=None, detail=False):
               "succeeded with error %r / response_code %r" % (d["error"], d["response_code"]), r)
     if detail:
         log = d["attempt_log"]
-        check(isinstance(log, list) and len(log) == d["attempts"],
-              "attempt_log has %s entries, attempts is %r" % (len(log) if isinstance(log, list) else log, d["attempts"]), r)
+        check(isinstance(log, list) and len(log) == min(d["attempts"], MAX_ATTEMPT_LOG),
+              "attempt_log has %s entries, attempts is %r (the log holds the newest %d)" % (
+                  len(log) if isinstance(log, list) else log, d["attempts"], MAX_ATTEMPT_LOG), r)
         prev = None
         for a in log:
             check(isinstance(a, dict) and set(a) == ATTEMPT_KEYS,
@@ -1302,6 +1304,91 @@ def test_a_stored_row_too_large_to_read_fails_alone():
     check(len(a) == 1 and a[0]["error_class"] == "connect" and "stored body" in (a[0]["error"] or ""),
           "its attempt log: %r" % a)
     check(not h.reqs(), "part of an unreadable body was sent")
+
+
+MANUAL_MAX = 100        # webhookd's default manual_pending_max
+MAX_ATTEMPTS = 100      # of one delivery (WH_MAX_ATTEMPTS)
+
+
+@test
+def test_manual_sends_are_bounded_per_webhook():
+    """At most manual_pending_max pending test deliveries and redeliveries per
+    webhook: the next is 429 too_many_pending with a Retry-After; other webhooks
+    are unaffected; bringing a pending delivery forward is not a new one."""
+    check(conf_get(WEBHOOKD_CONF, "manual_pending_max") in (None, str(MANUAL_MAX)),
+          "this test expects webhookd's default manual_pending_max (%d)" % MANUAL_MAX)
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("manual_max")
+    h, h2 = make_hook(u, T()[0], "ok"), make_hook(u, T()[1], "ok")
+    done = wait_delivery(h, emit(svc, u, T()[0], deliveries=1), timeout=5)
+    stop_all()          # what is queued now stays pending
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        rs = list(pool.map(lambda _: api("POST", h.path("test/"), u), range(MANUAL_MAX + 8)))
+    ok = [r for r in rs if r.status == 202]
+    over = [r for r in rs if r.status != 202]
+    check(len(ok) == MANUAL_MAX, "%d of %d concurrent test sends were accepted, expected exactly %d" % (
+        len(ok), len(rs), MANUAL_MAX), over[0] if over else None)
+    for r in over:
+        expect_error(r, 429, "too_many_pending")
+        check((r.header("Retry-After") or "").isdigit() and int(r.header("Retry-After")) >= 1,
+              "429 without a Retry-After of whole seconds", r)
+    # a finished delivery would become one more pending: refused too
+    expect_error(api("POST", h.path("deliveries/%s/redeliver/" % done["id"]), u), 429, "too_many_pending")
+    # a pending one is only brought forward
+    check_single(api("POST", h.path("deliveries/%s/redeliver/" % ok[0].json["id"]), u))
+    # another webhook of the same user has room of its own
+    check_single(api("POST", h2.path("test/"), u))
+    # when some finish, there is room again
+    main_dispatcher()
+    wait_for(lambda: len(h.reqs()) >= MANUAL_MAX + 1, 30, "the pending test deliveries to go out")
+    wait_for(lambda: api("POST", h.path("test/"), u).status == 202, 10, "room for a test delivery")
+
+
+@test
+def test_a_delivery_has_at_most_100_attempts():
+    """Redelivering a delivery that has had 100 attempts is 409
+    too_many_attempts; at 99 it is accepted (planted with SQL: 100 real
+    attempts would take a while)."""
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("max_attempts")
+    h = make_hook(u, T()[0], "ok")
+    d = wait_delivery(h, emit(svc, u, T()[0], deliveries=1), timeout=5)
+    sql("UPDATE deliveries SET attempts = %d WHERE id = '%s';" % (MAX_ATTEMPTS, d["id"]))
+    r = api("POST", h.path("deliveries/%s/redeliver/" % d["id"]), u)
+    b = expect_error(r, 409, "too_many_attempts")
+    check(str(MAX_ATTEMPTS) in b["detail"], "the 409 does not say the limit: %r" % b["detail"], r)
+    check(delivery_of(h, d["event_id"])["status"] == "succeeded", "a refused redelivery changed the delivery")
+    sql("UPDATE deliveries SET attempts = %d WHERE id = '%s';" % (MAX_ATTEMPTS - 1, d["id"]))
+    r = api("POST", h.path("deliveries/%s/redeliver/" % d["id"]), u)
+    b = expect(r, 202)      # (its attempt_log has 1 entry for the 99 planted attempts)
+    check(b["status"] == "pending" and b["attempts"] == MAX_ATTEMPTS - 1,
+          "redeliver at %d attempts: %r" % (MAX_ATTEMPTS - 1, b), r)
+    last = wait_delivery(h, d["event_id"], timeout=5, min_attempts=MAX_ATTEMPTS)
+    check(last["attempts"] == MAX_ATTEMPTS, "after the last allowed attempt: %r" % last)
+    expect_error(api("POST", h.path("deliveries/%s/redeliver/" % d["id"]), u), 409, "too_many_attempts")
+
+
+@test
+def test_attempt_log_holds_the_newest_100():
+    """attempt_log is at most the newest 100 attempts, oldest first (150 planted
+    with SQL); `attempts` still counts them all."""
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("attempt_log")
+    h = make_hook(u, T()[0], "ok")
+    d = wait_delivery(h, emit(svc, u, T()[0], deliveries=1), timeout=5)
+    sql("INSERT INTO delivery_attempts (delivery_id, attempted_at, response_code, error_class, error, "
+        "duration_ms) SELECT '%s', UTC_TIMESTAMP(6) + INTERVAL seq SECOND, 500, 'http_status', "
+        "CONCAT('planted ', seq), 1 FROM seq_1_to_150; "
+        "UPDATE deliveries SET attempts = attempts + 150 WHERE id = '%s';" % (d["id"], d["id"]))
+    full = detail(h, d["id"])
+    log = full["attempt_log"]
+    check(full["attempts"] == 151, "attempts %r, expected 151" % full["attempts"])
+    check(len(log) == 100, "attempt_log has %d entries, expected the newest 100" % len(log))
+    check([a["error"] for a in log] == ["planted %d" % i for i in range(51, 151)],
+          "attempt_log is not the newest 100, oldest first: %r ... %r" % (log[0], log[-1]))
 
 
 @test
