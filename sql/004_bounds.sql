@@ -4,8 +4,13 @@
 -- Manual sends are counted per webhook (pending tests and redeliveries,
 -- at most manual_pending_max): an index range, not a walk over every
 -- delivery the webhook ever had.
+-- A claim skips the webhooks a dispatcher has its fill of (LOCATE on
+-- webhook_id, see ST_DQ_SELECT_DUE): with webhook_id in the due index
+-- that test reads the index alone, however long a skipped backlog is.
 ALTER TABLE deliveries
-  ADD KEY ix_deliveries_manual (webhook_id, status, manual, next_attempt_at);
+  ADD KEY ix_deliveries_manual (webhook_id, status, manual, next_attempt_at),
+  DROP KEY ix_deliveries_due,
+  ADD KEY ix_deliveries_due (status, next_attempt_at, webhook_id);
 
 -- The programs read names back into buffers sized by the byte limits
 -- webhookctl checks; the database holds every row to the same limits, so

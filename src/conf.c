@@ -50,6 +50,8 @@ static const struct conf_key keys[] = {
 	K(retry_jitter, CT_INT, 0, 100),
 	K(dispatcher_concurrency, CT_INT, 1, 10000),
 	K(dispatcher_batch, CT_INT, 1, 1000),
+	K(dispatcher_per_webhook, CT_INT, 1, 10000),
+	K(dispatcher_per_host, CT_INT, 1, 10000),
 	K(dispatcher_poll_ms, CT_DURATION, 1, 60000),
 	K(dispatcher_lease_ms, CT_DURATION, 1000, 86400000),
 	K(dispatcher_notify, CT_STR, 0, 0),
@@ -149,6 +151,8 @@ conf_defaults(struct conf *c)
 	c->retry_jitter = 20;
 	c->dispatcher_concurrency = 64;
 	c->dispatcher_batch = 64;
+	c->dispatcher_per_webhook = WH_DISPATCH_PER_WEBHOOK;
+	c->dispatcher_per_host = WH_DISPATCH_PER_HOST;
 	c->dispatcher_poll_ms = 100;
 	c->dispatcher_lease_ms = 120000;
 	c->connect_timeout_ms = 5000;

@@ -39,6 +39,8 @@ struct conf {
 	int		 retry_jitter;		/* percent, both ways */
 	int		 dispatcher_concurrency;	/* transfers at once */
 	int		 dispatcher_batch;		/* claimed per query */
+	int		 dispatcher_per_webhook;	/* in flight per webhook */
+	int		 dispatcher_per_host;	/* in flight per receiver host */
 	long long	 dispatcher_poll_ms;	/* idle poll of the queue */
 	long long	 dispatcher_lease_ms;	/* a claim's life */
 	char		*dispatcher_notify;	/* unix datagram socket path */

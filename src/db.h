@@ -259,10 +259,14 @@ struct dq_job_row {
 typedef int (*dq_job_fn)(void *ctx, const struct dq_job_row *);
 
 /* Claims up to n (<= DQ_MAX_BATCH) due deliveries under claim for lease_us
- * microseconds and calls fn for each, with its webhook.  *claimed gets
- * the count. */
+ * microseconds, skipping those of the webhooks in exclude (" id id ... "),
+ * and calls fn for each, with its webhook.  *claimed gets the count. */
 enum db_rc	dq_claim(struct db *, unsigned long long claim, int n,
-		    long long lease_us, dq_job_fn fn, void *ctx, int *claimed);
+		    long long lease_us, const char *exclude, dq_job_fn fn,
+		    void *ctx, int *claimed);
+/* Gives n (<= DQ_MAX_BATCH) claimed deliveries back, due at once. */
+enum db_rc	dq_release(struct db *, unsigned long long claim,
+		    char ids[][WH_UUID_LEN + 1], int n);
 
 /* What one attempt did, and what it means for the delivery. */
 struct dq_result {

@@ -40,9 +40,9 @@ collect_id(void *ctx, const struct db_col *c, int n)
 /* Locks and marks up to n due deliveries with claim; commits. */
 static enum db_rc
 claim_mark(struct db *db, unsigned long long claim, int n, long long lease_us,
-    int *claimed)
+    const char *exclude, int *claimed)
 {
-	struct db_arg		 sel[] = { ARG_INT(n) };
+	struct db_arg		 sel[] = { ARG_STR(exclude), ARG_INT(n) };
 	struct db_arg		 mark[2 + DQ_MAX_BATCH];
 	struct claim_ids	 x;
 	char			 buf[WH_UUID_LEN + 1];
@@ -107,7 +107,7 @@ load_row(void *vctx, const struct db_col *c, int n)
 
 enum db_rc
 dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
-    dq_job_fn fn, void *ctx, int *claimed)
+    const char *exclude, dq_job_fn fn, void *ctx, int *claimed)
 {
 	struct load_ctx		 x;
 	struct dq_job_row	*r;
@@ -117,7 +117,7 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	*claimed = 0;
 	if (n > DQ_MAX_BATCH)
 		n = DQ_MAX_BATCH;
-	if ((rc = claim_mark(db, claim, n, lease_us, claimed)) != DB_OK ||
+	if ((rc = claim_mark(db, claim, n, lease_us, exclude, claimed)) != DB_OK ||
 	    *claimed == 0)
 		return rc;
 	memset(&x, 0, sizeof(x));
@@ -141,6 +141,19 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	free(r);
 	free(x.body);
 	return rc;
+}
+
+enum db_rc
+dq_release(struct db *db, unsigned long long claim, char ids[][WH_UUID_LEN + 1],
+    int n)
+{
+	struct db_arg	a[1 + DQ_MAX_BATCH];
+
+	a[0] = (struct db_arg)ARG_INT(claim);
+	for (int i = 0; i < DQ_MAX_BATCH; i++)
+		a[1 + i] = i < n ? (struct db_arg)ARG_STR(ids[i]) :
+		    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
+	return db_exec(db, ST_DQ_RELEASE, a, NULL, 0, NULL, NULL, NULL);
 }
 
 static enum db_rc

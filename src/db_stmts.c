@@ -160,12 +160,21 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "WHERE webhook_id = ? AND status = 'pending' AND manual = 1", 1, 0 },
 	/* The dispatcher's queue.  A claim locks due rows without waiting
 	 * for other dispatchers' (SKIP LOCKED) and moves them past a lease. */
+	/* Parameters: the webhooks to skip (" id id ... ", the dispatcher's
+	 * full ones: see fair.h), the batch size.  webhook_id is in the
+	 * index, so a skipped webhook's backlog costs index reads only. */
 	[ST_DQ_SELECT_DUE] = { "SELECT id FROM deliveries "
 	    "WHERE status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6) "
-	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", 1, 0 },
+	    "AND LOCATE(CONCAT(' ', webhook_id, ' '), ?) = 0 "
+	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", 2, 0 },
 	[ST_DQ_MARK] = { "UPDATE deliveries SET claim = ?, "
 	    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
 	    "WHERE id IN (" P64 ")", 2 + DQ_MAX_BATCH, 0 },
+	/* Claimed deliveries that may not start now (their webhook or host
+	 * is full): due again at once, for any dispatcher. */
+	[ST_DQ_RELEASE] = { "UPDATE deliveries SET claim = NULL, "
+	    "next_attempt_at = UTC_TIMESTAMP(6) WHERE claim = ? AND id IN ("
+	    P64 ")", 1 + DQ_MAX_BATCH, 0 },
 	[ST_DQ_LOAD] = { "SELECT d.id, d.event_id, d.webhook_id, d.event_type, "
 	    "d.body, d.attempts, d.attempt_limit, d.manual, w.id IS NOT NULL, "
 	    "w.endpoint_url, w.status, w.secret_ct, w.secret_key_id, "

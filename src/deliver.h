@@ -18,6 +18,7 @@ struct job {
 	char		 id[WH_UUID_LEN + 1];
 	char		 event_id[WH_UUID_LEN + 1];
 	char		 webhook_id[WH_UUID_LEN + 1];
+	uint64_t	 host;			/* fair_host_key of the url */
 	unsigned long long claim;
 	int		 attempts, attempt_limit, manual;
 	char		*body;

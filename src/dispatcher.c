@@ -22,6 +22,7 @@
 #include "crypto.h"
 #include "db.h"
 #include "deliver.h"
+#include "fair.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -35,6 +36,9 @@ struct disp {
 	struct db		*db;
 	CURLM			*multi;
 	int			 inflight;
+	struct fair		*fair;		/* in flight per webhook, host */
+	struct buf		 exclude;	/* what the next claim skips */
+	int			 trimmed_last;	/* the last claim held some back */
 	int			 notify_fd;	/* -1: none */
 	int			 metrics_fd;	/* -1: none */
 	ino_t			 notify_ino;	/* of the socket this one bound */
@@ -179,6 +183,9 @@ struct claim_ctx {
 	 * the connection is busy while they are. */
 	char			 cancel[DQ_MAX_BATCH][WH_UUID_LEN + 1];
 	int			 ncancel;
+	/* Claimed, but their webhook or host is full: given back. */
+	char			 release[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	int			 nrelease;
 };
 
 static void	finished(struct disp *, struct job *);
@@ -190,6 +197,7 @@ start_job(void *vctx, const struct dq_job_row *r)
 	struct claim_ctx	*x = vctx;
 	struct disp		*d = x->d;
 	struct job		*j;
+	uint64_t		 host;
 
 	if (!r->webhook_exists || (!r->manual &&
 	    strcmp(r->webhook_status, "enabled") != 0)) {
@@ -199,14 +207,27 @@ start_job(void *vctx, const struct dq_job_row *r)
 			memcpy(x->cancel[x->ncancel++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}
-	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL)
+	host = fair_host_key(r->endpoint_url);
+	if (r->bad == NULL && fair_take(d->fair, r->webhook_id, host) != FAIR_GO) {
+		if (x->nrelease < DQ_MAX_BATCH)
+			memcpy(x->release[x->nrelease++], r->id, WH_UUID_LEN + 1);
+		return 0;
+	}
+	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL) {
+		if (r->bad == NULL)
+			fair_done(d->fair, r->webhook_id, host);
 		return 0;	/* out of memory: the lease brings it back */
+	}
+	j->host = host;
 	if (j->not_sent != NULL) {
 		/* Nothing to send: its failed attempt is recorded at once. */
+		if (r->bad == NULL)
+			fair_done(d->fair, j->webhook_id, host);
 		finished(d, j);
 		return 0;
 	}
 	if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK) {
+		fair_done(d->fair, j->webhook_id, host);
 		job_free(j);
 		return 0;
 	}
@@ -231,13 +252,27 @@ claim(struct disp *d)
 	x.d = d;
 	crypto_random(&x.claim, sizeof(x.claim));
 	x.claim &= 0x7fffffffffffffffULL;
+	if (fair_exclusions(d->fair, &d->exclude) == -1) {
+		d->next_claim_ms = now + DB_RETRY_MS;
+		return;
+	}
 	switch (dq_claim(d->db, x.claim, n, d->conf.dispatcher_lease_ms * 1000,
-	    start_job, &x, &got)) {
+	    d->exclude.data, start_job, &x, &got)) {
 	case DB_OK:
-		/* A full batch: more may be due; otherwise wait to poll. */
-		d->next_claim_ms = got >= n ? now : now + d->conf.dispatcher_poll_ms;
 		for (int i = 0; i < x.ncancel; i++)
 			dq_cancel(d->db, x.cancel[i], x.claim);	/* else: lease */
+		if (x.nrelease > 0)
+			dq_release(d->db, x.claim, x.release, x.nrelease);
+		/*
+		 * A full batch: more may be due, claim again at once.  So too
+		 * once after a claim that held rows back (their webhooks are
+		 * skipped from now on, so others' rows come next); otherwise
+		 * wait to poll.
+		 */
+		d->next_claim_ms = (got >= n && x.nrelease == 0) ||
+		    (x.nrelease > 0 && !d->trimmed_last) ? now :
+		    now + d->conf.dispatcher_poll_ms;
+		d->trimmed_last = x.nrelease > 0;
 		break;
 	default:
 		d->next_claim_ms = now + DB_RETRY_MS;
@@ -292,6 +327,7 @@ collect(struct disp *d)
 		    j->res_err);
 		curl_multi_remove_handle(d->multi, j->easy);
 		d->inflight--;
+		fair_done(d->fair, j->webhook_id, j->host);
 		finished(d, j);
 	}
 }
@@ -411,9 +447,10 @@ run(struct disp *d)
 {
 	int	running;
 
-	log_info("dispatching: concurrency %d, batch %d, %d retries",
-	    d->conf.dispatcher_concurrency, d->conf.dispatcher_batch,
-	    d->conf.retry_n);
+	log_info("dispatching: concurrency %d (%d per webhook, %d per host), "
+	    "batch %d, %d retries", d->conf.dispatcher_concurrency,
+	    d->conf.dispatcher_per_webhook, d->conf.dispatcher_per_host,
+	    d->conf.dispatcher_batch, d->conf.retry_n);
 	while (!stop_requested || d->inflight > 0 || d->to_record != NULL) {
 		record(d);
 		if (!stop_requested)
@@ -457,7 +494,9 @@ setup(struct disp *d, const char *cfg)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);	/* nothing to reload; never die of it */
 	if ((d->db = db_new(&d->conf)) == NULL ||
-	    (d->multi = curl_multi_init()) == NULL)
+	    (d->multi = curl_multi_init()) == NULL ||
+	    (d->fair = fair_new(d->conf.dispatcher_per_webhook,
+	    d->conf.dispatcher_per_host, d->conf.dispatcher_concurrency)) == NULL)
 		return -1;
 	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)d->conf.dispatcher_concurrency);
@@ -518,6 +557,8 @@ main(int argc, char *argv[])
 	if (d.multi != NULL)
 		curl_multi_cleanup(d.multi);
 	db_free(d.db);
+	fair_free(d.fair);
+	buf_free(&d.exclude);
 	crypto_keys_free(&d.keys);
 	conf_free(&d.conf);
 	curl_global_cleanup();

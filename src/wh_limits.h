@@ -46,6 +46,10 @@
 #define WH_MAX_ATTEMPTS        100           /* of one delivery, redeliveries included */
 #define WH_MAX_ATTEMPT_LOG     100           /* newest attempts in attempt_log */
 #define WH_MANUAL_PENDING      100           /* default manual_pending_max */
+#define WH_DISPATCH_PER_WEBHOOK 4            /* default dispatcher_per_webhook */
+#define WH_DISPATCH_PER_HOST   16            /* default dispatcher_per_host */
+#define WH_DISPATCH_PARKED     1024          /* webhooks a dispatcher remembers as
+                                              * waiting for their host */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
 

@@ -32,6 +32,9 @@ a path prefix of its own ("/t17/a/flaky?fail=2"):
     bytes?head=HEX&b=HEX&n=N   200 with the body head + b * n (bytes given in hex)
     anything else      404
 
+peak(prefix) tells how many requests of a path prefix (a webhook) were being
+answered at once, at most.
+
 Every request is recorded (Request below): monotonic and wall-clock time of
 arrival, method, path, query, headers, body, and the Standard Webhooks checks:
 each signature of `webhook-signature` is verified against the secrets registered
@@ -149,7 +152,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         route = segs[-1] if segs else ""
         req = rx._record(t, wall, self.command, split.path, split.query, route,
                          self.headers.items(), body)
-        rx._respond(self, req, q)
+        key = split.path[:split.path.rfind("/") + 1]
+        rx._enter(key)
+        try:
+            rx._respond(self, req, q)
+        finally:
+            rx._leave(key)
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -169,6 +177,9 @@ class Receiver:
         self._secrets = {}      # webhook id -> [secret, ...] newest first
         self._codes = {}        # switch name -> status
         self._counts = {}       # path+query -> requests so far
+        self._active = {}       # path prefix -> requests being answered now
+        self._peak = {}         # path prefix -> the most answered at once
+        self._active_all = self._peak_all = 0
         self.server = _Server((host, port), _Handler)
         self.server.receiver = self
         self.host = host
@@ -226,6 +237,24 @@ class Receiver:
     def count(self):
         with self._lock:
             return len(self._reqs)
+
+    def peak(self, prefix=None):
+        """The most requests this receiver was answering at once (of one
+        webhook's path prefix, or of all)."""
+        with self._lock:
+            return self._peak_all if prefix is None else self._peak.get(prefix, 0)
+
+    def _enter(self, key):
+        with self._lock:
+            self._active[key] = self._active.get(key, 0) + 1
+            self._peak[key] = max(self._peak.get(key, 0), self._active[key])
+            self._active_all += 1
+            self._peak_all = max(self._peak_all, self._active_all)
+
+    def _leave(self, key):
+        with self._lock:
+            self._active[key] -= 1
+            self._active_all -= 1
 
     # ---- internals
     def _record(self, t, wall, method, path, query, route, header_items, body):

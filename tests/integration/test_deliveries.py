@@ -1391,6 +1391,67 @@ def test_attempt_log_holds_the_newest_100():
           "attempt_log is not the newest 100, oldest first: %r ... %r" % (log[0], log[-1]))
 
 
+PER_WEBHOOK = 4         # the dispatcher's default dispatcher_per_webhook
+
+
+@test
+def test_a_slow_receiver_does_not_hold_up_other_webhooks():
+    """100 test deliveries to a receiver that answers after the timeout occupy
+    at most dispatcher_per_webhook (4) transfers; another user's event meanwhile
+    goes out within 1 s."""
+    stop_all()
+    svc = new_service()
+    slow, other = new_user("slow"), new_user("slow_other")
+    hs = make_hook(slow, T()[0], "slow?ms=6000")
+    ho = make_hook(other, T()[0], "ok")
+    solo("slowrx", delivery_timeout_ms="3s")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        rs = list(pool.map(lambda _: api("POST", hs.path("test/"), slow), range(MANUAL_MAX)))
+    check(all(r.status == 202 for r in rs), "test sends refused: %s" % sorted({r.status for r in rs}))
+    rx = receiver()
+    wait_for(lambda: len(hs.reqs()) >= PER_WEBHOOK, 5, "the slow webhook's first attempts")
+    settle(0.5)
+    t0 = time.monotonic()
+    e = emit(svc, other, T()[0], deliveries=1)
+    got = rx.wait(1, prefix=ho.prefix, event_id=e, timeout=10)
+    took = got[0].t - t0 if got else None
+    check(got and took < 1.0, "the other user's event took %s s to go out while the slow receiver held "
+          "its transfers (expected under 1 s)" % (None if took is None else "%.2f" % took))
+    check(rx.peak(hs.prefix) <= PER_WEBHOOK, "%d transfers to the slow webhook at once (cap %d)" % (
+        rx.peak(hs.prefix), PER_WEBHOOK))
+    check(rx.peak(hs.prefix) == PER_WEBHOOK, "only %d transfers to the slow webhook at once: the cap "
+          "was not used" % rx.peak(hs.prefix))
+
+
+@test
+def test_a_slow_host_does_not_hold_up_other_hosts():
+    """Three users' webhooks on one slow receiver host (another port) share
+    dispatcher_per_host transfers; a webhook on another host is not delayed."""
+    stop_all()
+    svc = new_service()
+    rx2 = rxmod.Receiver().start()
+    try:
+        users = [new_user("slowhost%d" % i) for i in range(3)]
+        for u in users:
+            make_hook(u, T()[0], url=rx2.url(prefix() + "slow?ms=6000"))
+        fast_user = new_user("fasthost")
+        fast = make_hook(fast_user, T()[0], "ok")
+        solo("slowhost", delivery_timeout_ms="3s", dispatcher_per_host="3")
+        for u in users:
+            emit_many(svc, u, T()[0], 10)
+        wait_for(lambda: rx2.count() >= 3, 5, "the slow host's first attempts")
+        settle(0.5)
+        t0 = time.monotonic()
+        e = emit(svc, fast_user, T()[0], deliveries=1)
+        got = receiver().wait(1, prefix=fast.prefix, event_id=e, timeout=10)
+        took = got[0].t - t0 if got else None
+        check(got and took < 1.0, "the event for another host took %s s (expected under 1 s)" % (
+            None if took is None else "%.2f" % took))
+        check(rx2.peak() == 3, "%d transfers to the slow host at once (dispatcher_per_host 3)" % rx2.peak())
+    finally:
+        rx2.stop()
+
+
 @test
 def test_files_holding_secrets_must_be_private():
     """The dispatcher refuses a key file, or a configuration file holding
