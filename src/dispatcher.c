@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "fair.h"
+#include "metrics.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -40,7 +40,9 @@ struct disp {
 	struct buf		 exclude;	/* what the next claim skips */
 	int			 trimmed_last;	/* the last claim held some back */
 	int			 notify_fd;	/* -1: none */
-	int			 metrics_fd;	/* -1: none */
+	struct metrics		*metrics;	/* NULL: none */
+	long long		 stats_ms;	/* when depth was read */
+	long long		 depth, oldest_us;
 	ino_t			 notify_ino;	/* of the socket this one bound */
 	/* Finished, not yet recorded, in the order they finished: the
 	 * webhook's last_delivery and failure count follow that order. */
@@ -96,84 +98,25 @@ notify_open(const char *path, ino_t *ino)
 	return fd;
 }
 
-static int
-metrics_open(const char *listen_on)
-{
-	struct addrinfo	 hints, *res = NULL;
-	char		 host[256];
-	const char	*colon;
-	int		 fd = -1, one = 1;
-
-	if (listen_on == NULL || *listen_on == '\0')
-		return -1;
-	if ((colon = strrchr(listen_on, ':')) == NULL ||
-	    (size_t)(colon - listen_on) >= sizeof(host)) {
-		log_warn("metrics_listen: expected host:port");
-		return -1;
-	}
-	memcpy(host, listen_on, (size_t)(colon - listen_on));
-	host[colon - listen_on] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-		return -1;
-	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
-	    listen(fd, 16) == -1) {
-		log_warn("metrics_listen %s: %s", listen_on, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-/* Serves one scrape: queue depth, oldest due age, in flight, attempts. */
+/* The figures of a scrape; the queue's at most WH_METRICS_STATS_MS old, so
+ * that scrapes cost the database one query a second at most. */
 static void
-metrics_serve(struct disp *d)
+metrics_fill(void *ctx, struct metrics_vals *v)
 {
-	char		 req[1024], body[1024], head[160];
-	long long	 depth = -1, oldest_us = 0;
-	int		 fd, n;
+	struct disp	*d = ctx;
+	long long	 now = time_mono_ms();
 
-	if ((fd = accept4(d->metrics_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return;
-	struct timeval tv = { 1, 0 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	(void)!read(fd, req, sizeof(req));
-	if (dq_stats(d->db, &depth, &oldest_us) != DB_OK)
-		depth = -1;
-	n = snprintf(body, sizeof(body),
-	    "# HELP webhookd_queue_depth Deliveries due now and not claimed.\n"
-	    "# TYPE webhookd_queue_depth gauge\n"
-	    "webhookd_queue_depth %lld\n"
-	    "# HELP webhookd_oldest_due_seconds How long the oldest due delivery has waited.\n"
-	    "# TYPE webhookd_oldest_due_seconds gauge\n"
-	    "webhookd_oldest_due_seconds %.3f\n"
-	    "# HELP webhookd_in_flight Deliveries being sent by this dispatcher.\n"
-	    "# TYPE webhookd_in_flight gauge\n"
-	    "webhookd_in_flight %d\n"
-	    "# HELP webhookd_unrecorded Attempts waiting for the database.\n"
-	    "# TYPE webhookd_unrecorded gauge\n"
-	    "webhookd_unrecorded %d\n"
-	    "# HELP webhookd_attempts_total Attempts made by this dispatcher.\n"
-	    "# TYPE webhookd_attempts_total counter\n"
-	    "webhookd_attempts_total{result=\"succeeded\"} %llu\n"
-	    "webhookd_attempts_total{result=\"failed\"} %llu\n"
-	    "# HELP webhookd_database_up Whether the last queue query worked.\n"
-	    "# TYPE webhookd_database_up gauge\n"
-	    "webhookd_database_up %d\n",
-	    depth < 0 ? 0 : depth, (double)oldest_us / 1e6, d->inflight, d->unrecorded,
-	    d->sent_ok, d->sent_failed, depth >= 0);
-	snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Type: "
-	    "text/plain; version=0.0.4\r\nContent-Length: %d\r\n\r\n", n);
-	(void)!write(fd, head, strlen(head));
-	(void)!write(fd, body, (size_t)n);
-	close(fd);
+	if (d->stats_ms == 0 || now - d->stats_ms >= WH_METRICS_STATS_MS) {
+		if (dq_stats(d->db, &d->depth, &d->oldest_us) != DB_OK)
+			d->depth = -1;
+		d->stats_ms = now;
+	}
+	v->depth = d->depth;
+	v->oldest_us = d->oldest_us;
+	v->inflight = d->inflight;
+	v->unrecorded = d->unrecorded;
+	v->ok = d->sent_ok;
+	v->failed = d->sent_failed;
 }
 
 struct claim_ctx {
@@ -412,10 +355,11 @@ drain_notify(struct disp *d)
 static void
 wait_events(struct disp *d)
 {
-	struct curl_waitfd	 extra[2];
+	struct curl_waitfd	 extra[2 + WH_METRICS_CLIENTS];
+	int			 mfds[1 + WH_METRICS_CLIENTS];
 	unsigned		 n = 0;
-	long long		 now = time_mono_ms(), due, wait;
-	int			 got;
+	long long		 now = time_mono_ms(), due, wait, mdue;
+	int			 got, nm;
 
 	/* No claim happens while outcomes wait to be written: then the
 	 * next write (after a failed one) is what is due. */
@@ -426,20 +370,25 @@ wait_events(struct disp *d)
 		due = now + 1000;
 	else
 		due = d->next_claim_ms;
+	/* A scrape that sends nothing is closed at its deadline. */
+	if ((mdue = metrics_deadline(d->metrics)) != -1 && mdue < due)
+		due = mdue;
 	wait = due > now ? due - now : 0;
 	if (d->notify_fd != -1)
 		extra[n++] = (struct curl_waitfd){ d->notify_fd, CURL_WAIT_POLLIN, 0 };
-	if (d->metrics_fd != -1)
-		extra[n++] = (struct curl_waitfd){ d->metrics_fd, CURL_WAIT_POLLIN, 0 };
+	nm = metrics_fds(d->metrics, mfds, 1 + WH_METRICS_CLIENTS);
+	for (int i = 0; i < nm; i++)
+		extra[n++] = (struct curl_waitfd){ mfds[i], CURL_WAIT_POLLIN, 0 };
 	curl_multi_poll(d->multi, extra, n, (int)wait, &got);
 	for (unsigned i = 0; i < n; i++) {
-		if (!(extra[i].revents & CURL_WAIT_POLLIN))
+		if (!(extra[i].revents & (CURL_WAIT_POLLIN | CURL_WAIT_POLLPRI)))
 			continue;
 		if (extra[i].fd == d->notify_fd)
 			drain_notify(d);
 		else
-			metrics_serve(d);
+			metrics_ready(d->metrics, extra[i].fd, metrics_fill, d);
 	}
+	metrics_ready(d->metrics, -1, metrics_fill, d);		/* deadlines */
 }
 
 static int
@@ -511,7 +460,7 @@ main(int argc, char *argv[])
 	int		 ch, check = 0, rc = 1;
 
 	memset(&d, 0, sizeof(d));
-	d.notify_fd = d.metrics_fd = -1;
+	d.notify_fd = -1;
 	while ((ch = getopt(argc, argv, "c:nV")) != -1) {
 		switch (ch) {
 		case 'c': cfg = optarg; break;
@@ -536,7 +485,7 @@ main(int argc, char *argv[])
 			 * replace a running dispatcher's wake-up socket. */
 			d.notify_fd = notify_open(d.conf.dispatcher_notify,
 			    &d.notify_ino);
-			d.metrics_fd = metrics_open(d.conf.metrics_listen);
+			d.metrics = metrics_open(d.conf.metrics_listen);
 			rc = run(&d);
 		}
 	}
@@ -548,8 +497,7 @@ main(int argc, char *argv[])
 		    st.st_ino == d.notify_ino)
 			unlink(d.conf.dispatcher_notify);
 	}
-	if (d.metrics_fd != -1)
-		close(d.metrics_fd);
+	metrics_close(d.metrics);
 	for (struct job *j = d.to_record, *n; j != NULL; j = n) {
 		n = j->next;
 		job_free(j);

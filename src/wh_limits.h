@@ -50,6 +50,10 @@
 #define WH_DISPATCH_PER_HOST   16            /* default dispatcher_per_host */
 #define WH_DISPATCH_PARKED     1024          /* webhooks a dispatcher remembers as
                                               * waiting for their host */
+#define WH_METRICS_CLIENTS     8             /* scrapes served at once */
+#define WH_METRICS_TIMEOUT_MS  1000          /* a scrape's time to send its request */
+#define WH_METRICS_REQUEST_MAX 4096          /* read of a scrape's request */
+#define WH_METRICS_STATS_MS    1000          /* queue figures are this fresh */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
 
