@@ -15,9 +15,17 @@ struct auth_slot {
 	long long		 expires_ms;	/* 0: empty */
 };
 
+/* A token the database did not know: not asked again until expires_ms,
+ * so one invented token repeated costs one query per ttl, not one each. */
+struct auth_unknown {
+	unsigned char		 hash[32];
+	long long		 expires_ms;	/* 0: empty */
+};
+
 struct auth_cache {
 	int			 ttl_ms;
 	struct auth_slot	 slot[WH_TOKEN_CACHE_SLOTS];
+	struct auth_unknown	 unknown[WH_TOKEN_UNKNOWN_SLOTS];
 };
 
 static long long
@@ -85,6 +93,7 @@ auth_check(struct auth_cache *c, struct db *db, const char *header,
 	char			 tok[WH_TOKEN_LEN + 2];
 	unsigned char		 hash[32];
 	struct auth_slot	*s;
+	struct auth_unknown	*u;
 	enum wh_err		 e;
 	long long		 now;
 
@@ -93,16 +102,25 @@ auth_check(struct auth_cache *c, struct db *db, const char *header,
 	crypto_token_hash(tok, hash);
 	explicit_bzero(tok, sizeof(tok));
 	s = &c->slot[hash[0] % WH_TOKEN_CACHE_SLOTS];
+	u = &c->unknown[hash[1] % WH_TOKEN_UNKNOWN_SLOTS];
 	now = now_ms();
 	if (c->ttl_ms > 0 && s->expires_ms > now &&
 	    memcmp(s->hash, hash, sizeof(hash)) == 0) {
 		*out = s->who;
 		return WH_OK;
 	}
+	if (c->ttl_ms > 0 && u->expires_ms > now &&
+	    memcmp(u->hash, hash, sizeof(hash)) == 0)
+		return WH_E_AUTH_FAILED;
 	switch (db_auth_token(db, hash, out)) {
 	case DB_OK:
 		break;
 	case DB_NOTFOUND:
+		/* Tokens are random: an unknown one never becomes valid. */
+		if (c->ttl_ms > 0) {
+			memcpy(u->hash, hash, sizeof(hash));
+			u->expires_ms = now + c->ttl_ms;
+		}
 		return WH_E_AUTH_FAILED;
 	default:
 		return WH_E_UNAVAILABLE;

@@ -8,7 +8,9 @@
 
 struct auth_cache;
 
-/* A per-worker cache of live tokens kept ttl seconds (0: no cache). */
+/* A per-worker cache of live tokens kept ttl seconds, and of tokens the
+ * database did not know, refused for ttl seconds without asking it again
+ * (0: no cache). */
 struct auth_cache	*auth_cache_new(int ttl);
 void			 auth_cache_free(struct auth_cache *);
 

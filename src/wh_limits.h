@@ -30,6 +30,7 @@
 #define WH_TOKEN_PREFIX        "whk_"
 #define WH_TOKEN_LEN           (4 + 2 * WH_TOKEN_RAW_BYTES)
 #define WH_TOKEN_CACHE_SLOTS   256           /* per worker */
+#define WH_TOKEN_UNKNOWN_SLOTS 256           /* per worker: tokens found unknown */
 #define WH_KEY_BYTES           32            /* AES-256 */
 #define WH_MAX_KEYS            8             /* keys in a key file (rotation) */
 #define WH_KEY_ID_LEN          8             /* hex chars of the key fingerprint */

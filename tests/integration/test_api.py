@@ -888,6 +888,69 @@ def test_cors_on_nginx_answers():
                 len(_headers_named(r, name)), name, r.status), r)
 
 
+def pipelined_statuses(requests, conns=8, timeout=60):
+    """Sends raw HTTP/1.1 requests pipelined over `conns` keep-alive
+    connections (faster than any client here that waits for each answer) and
+    returns the status of each answer, in no particular order."""
+    import socket
+    chunks = [requests[i::conns] for i in range(conns)]
+
+    def run(chunk):
+        if not chunk:
+            return []
+        sock = socket.create_connection((HOST, PORT), timeout=timeout)
+        try:
+            sock.sendall(b"".join(chunk))
+            f = sock.makefile("rb")
+            out = []
+            for _ in chunk:
+                line = f.readline()
+                if not line:
+                    break
+                out.append(int(line.split()[1]))
+                length = 0
+                while True:
+                    h = f.readline()
+                    if h in (b"\r\n", b"\n", b""):
+                        break
+                    k, _, v = h.decode("latin-1").partition(":")
+                    if k.strip().lower() == "content-length":
+                        length = int(v.strip())
+                f.read(length)
+            return out
+        finally:
+            sock.close()
+    with concurrent.futures.ThreadPoolExecutor(conns) as pool:
+        return [st for part in pool.map(run, chunks) for st in part]
+
+
+@test
+def test_rate_limit_per_address_holds_invented_tokens():
+    """Tokens invented by one client (each a bucket of its own in the per-token
+    limit, each a lookup for webhookd) meet the per-address limit: 400/s after
+    a burst of 2,000, as JSON 429s."""
+    n = 3200
+    reqs = [("GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer whk_%s\r\n\r\n" % (
+        TEMPLATES, HOST_HEADER, uuid.uuid4().hex + uuid.uuid4().hex)).encode() for _ in range(n)]
+    t0 = time.monotonic()
+    statuses = pipelined_statuses(reqs)
+    took = time.monotonic() - t0
+    check(len(statuses) == n, "%d of %d pipelined requests were answered" % (len(statuses), n))
+    other = sorted(set(statuses) - {401, 429})
+    check(not other, "statuses other than 401 and 429: %s" % other)
+    passed, limited = statuses.count(401), statuses.count(429)
+    print("#   %d invented tokens in %.1f s: %d answered 401, %d throttled" % (n, took, passed, limited))
+    check(limited > 0, "no 429 for %d invented tokens from one address in %.1f s" % (n, took))
+    check(passed <= 2000 + 400 * took + 50, "%d requests passed in %.1f s (burst 2000 + 400/s)" % (passed, took))
+    r = api("GET", TEMPLATES, "whk_" + uuid.uuid4().hex * 2)
+    if r.status == 429:
+        b = expect_json_error_shape(r, 429)
+        check(b["code"] == "throttled" and (r.header("Retry-After") or "").isdigit(), "the 429", r)
+    # let the address's bucket refill before the next tests (2000 at 400/s)
+    time.sleep(5.5)
+    expect_error(api("GET", TEMPLATES, "whk_" + uuid.uuid4().hex * 2), 401, "authentication_failed")
+
+
 @test
 def test_rate_limit_is_per_token():
     """nginx's limit_req keyed on the bearer token: one token that floods gets

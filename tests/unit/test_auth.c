@@ -268,8 +268,36 @@ test_cache_stops_at_the_expiry(void **state)
 	assert_int_equal(check_at(c, 201400, &p), WH_OK);	/* cached */
 	lookup_will(DB_NOTFOUND, -1);				/* expired */
 	assert_int_equal(check_at(c, 201600, &p), WH_E_AUTH_FAILED);
-	lookup_will(DB_NOTFOUND, -1);				/* not cached */
+	/* refused from the cache of unknown tokens, no lookup */
 	assert_int_equal(check_at(c, 201700, &p), WH_E_AUTH_FAILED);
+	auth_cache_free(c);
+	fake_ms = -1;
+}
+
+/* An unknown token is refused without a query for the ttl, then asked
+ * about again; an outage is never remembered as unknown. */
+static void
+test_cache_of_unknown_tokens(void **state)
+{
+	struct auth_cache	*c = auth_cache_new(5);
+	struct principal	 p;
+
+	(void)state;
+	lookup_will(DB_DOWN, -1);
+	assert_int_equal(check_at(c, 400000, &p), WH_E_UNAVAILABLE);
+	lookup_will(DB_NOTFOUND, -1);
+	assert_int_equal(check_at(c, 400001, &p), WH_E_AUTH_FAILED);
+	for (long long t = 400002; t < 404990; t += 499)
+		assert_int_equal(check_at(c, t, &p), WH_E_AUTH_FAILED);
+	lookup_will(DB_NOTFOUND, -1);				/* ttl over */
+	assert_int_equal(check_at(c, 405002, &p), WH_E_AUTH_FAILED);
+	auth_cache_free(c);
+	/* off with the cache */
+	c = auth_cache_new(0);
+	lookup_will(DB_NOTFOUND, -1);
+	assert_int_equal(check_at(c, 500000, &p), WH_E_AUTH_FAILED);
+	lookup_will(DB_NOTFOUND, -1);
+	assert_int_equal(check_at(c, 500001, &p), WH_E_AUTH_FAILED);
 	auth_cache_free(c);
 	fake_ms = -1;
 }
@@ -326,6 +354,7 @@ main(void)
 		cmocka_unit_test(test_cache_keeps_a_token_for_the_ttl),
 		cmocka_unit_test(test_cache_stops_at_the_expiry),
 		cmocka_unit_test(test_cache_off_and_outage),
+		cmocka_unit_test(test_cache_of_unknown_tokens),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
