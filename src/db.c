@@ -456,6 +456,31 @@ db_count_row(void *ctx, const struct db_col *c, int n)
 }
 
 static int
+pair_row(void *ctx, const struct db_col *c, int n)
+{
+	long long	*v = ctx;
+
+	v[0] = strtoll(c[0].buf, NULL, 10);
+	v[1] = strtoll(c[1].buf, NULL, 10);
+	return 0;
+}
+
+enum db_rc
+db_exec_pair(struct db *db, enum stmt_id id, const struct db_arg *args,
+    long long *a, long long *b)
+{
+	char		 b0[24], b1[24];
+	struct db_col	 cols[] = { COL(b0), COL(b1) };
+	long long	 v[2] = { 0, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, id, args, cols, 2, pair_row, v, NULL);
+	*a = v[0];
+	*b = v[1];
+	return rc;
+}
+
+static int
 copy_id_row(void *ctx, const struct db_col *c, int n)
 {
 	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);

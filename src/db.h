@@ -222,8 +222,10 @@ enum db_rc	db_attempt_list(struct db *, const char *delivery_id,
 		    db_attempt_fn, void *ctx);
 enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id);
-/* Locks the webhook row for the transaction (manual sends count under
- * it); DB_NOTFOUND when it is gone. */
+/* Locks the webhook row for the transaction; DB_NOTFOUND when it is gone.
+ * Manual sends count under it; the dispatcher's recording takes the
+ * webhooks' locks first, in id order, then the deliveries': the order the
+ * API's disable and delete use, so they do not deadlock. */
 enum db_rc	db_webhook_lock(struct db *, const char *id);
 /* The webhook's pending manual deliveries, and the seconds until the
  * soonest of them is due (0 when none is, or it is due now). */
@@ -295,11 +297,6 @@ struct dq_result {
 enum db_rc	dq_record(struct db *, const struct dq_result *,
 		    int disable_after_failures, long long disable_after_us,
 		    const char *now_db, int *lost);
-
-/* Locks a webhook row for the transaction.  Recording takes the webhooks'
- * locks first, in id order, then the deliveries': the order the API's
- * disable and delete use, so they do not deadlock. */
-enum db_rc	dq_lock_webhook(struct db *, const char *id);
 
 /* Cancels a claimed delivery (its webhook is gone or disabled). */
 enum db_rc	dq_cancel(struct db *, const char *id, unsigned long long claim);

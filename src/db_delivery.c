@@ -228,28 +228,11 @@ db_webhook_lock(struct db *db, const char *id)
 	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, a, out);
 }
 
-static int
-manual_row(void *ctx, const struct db_col *c, int n)
-{
-	long long	*v = ctx;
-
-	v[0] = strtoll(c[0].buf, NULL, 10);
-	v[1] = strtoll(c[1].buf, NULL, 10);
-	return 0;
-}
-
 enum db_rc
 db_manual_pending(struct db *db, const char *webhook_id, long long *count,
     long long *soonest_s)
 {
-	struct db_arg	 a[] = { ARG_STR(webhook_id) };
-	char		 b0[24], b1[24];
-	struct db_col	 cols[] = { COL(b0), COL(b1) };
-	long long	 v[2] = { 0, 0 };
-	enum db_rc	 rc;
+	struct db_arg	a[] = { ARG_STR(webhook_id) };
 
-	rc = db_exec(db, ST_MANUAL_PENDING, a, cols, 2, manual_row, v, NULL);
-	*count = v[0];
-	*soonest_s = v[1];
-	return rc;
+	return db_exec_pair(db, ST_MANUAL_PENDING, a, count, soonest_s);
 }

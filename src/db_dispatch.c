@@ -242,16 +242,6 @@ dq_record(struct db *db, const struct dq_result *r, int threshold,
 }
 
 enum db_rc
-dq_lock_webhook(struct db *db, const char *id)
-{
-	struct db_arg	a[] = { ARG_STR(id) };
-	char		wid[WH_UUID_LEN + 1];
-	struct db_col	col[] = { COL(wid) };
-
-	return db_exec(db, ST_DQ_LOCK_WEBHOOK, a, col, 1, NULL, NULL, NULL);
-}
-
-enum db_rc
 dq_cancel(struct db *db, const char *id, unsigned long long claim)
 {
 	struct db_arg	a[] = { ARG_STR(id), ARG_INT(claim) };
@@ -259,26 +249,8 @@ dq_cancel(struct db *db, const char *id, unsigned long long claim)
 	return db_exec(db, ST_DQ_CANCEL_ONE, a, NULL, 0, NULL, NULL, NULL);
 }
 
-static int
-stats_row(void *ctx, const struct db_col *c, int n)
-{
-	long long	*v = ctx;
-
-	v[0] = strtoll(c[0].buf, NULL, 10);
-	v[1] = strtoll(c[1].buf, NULL, 10);
-	return 0;
-}
-
 enum db_rc
 dq_stats(struct db *db, long long *depth, long long *oldest_us)
 {
-	char		 a[24], b[24];
-	struct db_col	 cols[] = { COL(a), COL(b) };
-	long long	 v[2] = { 0, 0 };
-	enum db_rc	 rc;
-
-	rc = db_exec(db, ST_DQ_STATS, NULL, cols, 2, stats_row, v, NULL);
-	*depth = v[0];
-	*oldest_us = v[1];
-	return rc;
+	return db_exec_pair(db, ST_DQ_STATS, NULL, depth, oldest_us);
 }

@@ -113,6 +113,11 @@ enum db_rc	db_exec(struct db *, enum stmt_id, const struct db_arg *args,
 /* A row callback storing column 0 as a number into *(long long *)ctx. */
 int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
 
+/* Runs a statement whose one row is two numbers, into *a and *b (0 and 0
+ * when no row comes). */
+enum db_rc	db_exec_pair(struct db *, enum stmt_id, const struct db_arg *args,
+		    long long *a, long long *b);
+
 /* Runs a statement whose one column is a UUID, into out: DB_NOTFOUND
  * when no row comes. */
 enum db_rc	db_exec_id(struct db *, enum stmt_id, const struct db_arg *args,

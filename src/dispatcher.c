@@ -297,7 +297,8 @@ lock_webhooks(struct disp *d)
 	qsort(ids, (size_t)n, sizeof(*ids), cmp_id);
 	for (int i = 0; i < n && rc == DB_OK; i++)
 		if (i == 0 || strcmp(ids[i], ids[i - 1]) != 0)
-			rc = dq_lock_webhook(d->db, ids[i]);
+			if ((rc = db_webhook_lock(d->db, ids[i])) == DB_NOTFOUND)
+				rc = DB_OK;	/* deleted: nothing to lock */
 	free(ids);
 	return rc;
 }
