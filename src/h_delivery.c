@@ -204,7 +204,6 @@ redeliver_tx(struct db *db, void *vctx)
 {
 	struct redeliver_ctx	*x = vctx;
 	struct delivery_row	 d;
-	long long		 s;
 	enum db_rc		 rc;
 
 	if ((rc = db_delivery_get(db, x->c->who.user_id, x->webhook_id, x->id,
@@ -215,10 +214,9 @@ redeliver_tx(struct db *db, void *vctx)
 		return DB_LIMIT;
 	}
 	if (strcmp(d.status, "pending") != 0) {
-		if ((rc = manual_room(x->c, db, x->webhook_id, &s)) == DB_LIMIT) {
+		if ((rc = manual_room(x->c, db, x->webhook_id,
+		    &x->retry_s)) == DB_LIMIT)
 			x->limit = WH_E_MANUAL_LIMIT;
-			x->retry_s = s;
-		}
 		if (rc != DB_OK)
 			return rc;
 	}

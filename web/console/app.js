@@ -592,7 +592,7 @@
       el('td', {}, [fmtTime(d.created_at)]),
       el('td', {}, [el('code', { text: d.event_type })]),
       el('td', { data: { testid: 'delivery-status' } }, [badge(d.status)]),
-      el('td', { text: dash(d.attempts), class: 'num' }),
+      el('td', { text: dash(d.attempts), class: 'num', data: { testid: 'delivery-attempts' } }),
       el('td', { text: dash(d.response_code), class: 'num' }),
       el('td', { text: dash(d.error), class: 'error-text' }),
       el('td', { text: d.duration_ms === null || d.duration_ms === undefined ? '—' : `${d.duration_ms} ms`, class: 'num' }),
@@ -680,10 +680,13 @@
   }
 
   // Re-reads a pending delivery every second for a while, so the outcome of
-  // a test event or a redelivery shows up without a manual refresh.
+  // a test event or a redelivery shows up without a manual refresh: until
+  // it is finished or has one more attempt (a failed one is retried later,
+  // on the retry schedule).
   function watch(w, d) {
     clearTimeout(state.polls.get(d.id));
     let tries = 0;
+    const before = d.attempts;
     const tick = async () => {
       state.polls.delete(d.id);
       if (state.current !== w || tries++ >= POLL_TRIES) return;
@@ -691,7 +694,7 @@
         const fresh = await api('GET', deliveryPath(w.id, d.id));
         if (state.current !== w) return;
         upsertDelivery(fresh);
-        if (fresh.status !== 'pending') return;
+        if (fresh.status !== 'pending' || fresh.attempts > before) return;
       } catch {
         return;                                 // a refresh failing is not worth a banner
       }
