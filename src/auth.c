@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "auth.h"
 #include "crypto.h"
+#include "timeutil.h"
 #include "wh_limits.h"
 
 struct auth_slot {
@@ -27,15 +27,6 @@ struct auth_cache {
 	struct auth_slot	 slot[WH_TOKEN_CACHE_SLOTS];
 	struct auth_unknown	 unknown[WH_TOKEN_UNKNOWN_SLOTS];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct auth_cache *
 auth_cache_new(int ttl)
@@ -103,7 +94,7 @@ auth_check(struct auth_cache *c, struct db *db, const char *header,
 	explicit_bzero(tok, sizeof(tok));
 	s = &c->slot[hash[0] % WH_TOKEN_CACHE_SLOTS];
 	u = &c->unknown[hash[1] % WH_TOKEN_UNKNOWN_SLOTS];
-	now = now_ms();
+	now = time_mono_ms();
 	if (c->ttl_ms > 0 && s->expires_ms > now &&
 	    memcmp(s->hash, hash, sizeof(hash)) == 0) {
 		*out = s->who;

@@ -26,7 +26,7 @@ static const struct conf_key keys[] = {
 	K(listen, CT_STR, 0, 0),
 	K(listen_mode, CT_MODE, 0, 0),
 	K(listen_backlog, CT_INT, 1, 65535),
-	K(workers, CT_INT, 1, 256),
+	K(workers, CT_INT, 1, WH_POOL_MAX_WORKERS),
 	K(max_requests, CT_INT, 0, LONG_MAX),
 	K(shutdown_timeout, CT_INT, 0, 3600),
 	K(db_socket, CT_STR, 0, 0),
@@ -102,7 +102,7 @@ conf_parse_duration_unit(const char *s, long long bare, long long *ms)
 static int
 conf_set_schedule(struct conf *c, const char *v)
 {
-	long long	 ms[CONF_MAX_RETRIES];
+	long long	 ms[WH_CONF_MAX_RETRIES];
 	char		 tmp[64];
 	int		 n = 0;
 	size_t		 len;
@@ -112,7 +112,7 @@ conf_set_schedule(struct conf *c, const char *v)
 		if (*v == '\0')
 			break;
 		len = strcspn(v, ", \t");
-		if (n == CONF_MAX_RETRIES || len == 0 || len >= sizeof(tmp))
+		if (n == WH_CONF_MAX_RETRIES || len == 0 || len >= sizeof(tmp))
 			return -1;	/* an empty step: ",," or a leading comma */
 		memcpy(tmp, v, len);
 		tmp[len] = '\0';
@@ -356,7 +356,7 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
-	    n > 1024 * 1024 || fseek(f, 0, SEEK_SET) == -1) {
+	    n > WH_CONF_MAX_FILE || fseek(f, 0, SEEK_SET) == -1) {
 		snprintf(err, errlen, "%s: unreadable or larger than 1 MiB", path);
 		fclose(f);
 		return -1;

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "wh_limits.h"
 
-#define CONF_MAX_RETRIES	32
 
 struct conf {
 	char		*listen;		/* unix path or host:port */
@@ -34,7 +34,7 @@ struct conf {
 	int		 cors_max_age;		/* seconds a preflight may be cached */
 	int		 manual_pending_max;	/* pending tests/redeliveries per webhook */
 	/* Deliveries (webhook-dispatcher; webhookd counts the attempts). */
-	long long	 retry_ms[CONF_MAX_RETRIES];	/* delays after attempt 1.. */
+	long long	 retry_ms[WH_CONF_MAX_RETRIES];	/* delays after attempt 1.. */
 	int		 retry_n;
 	int		 retry_jitter;		/* percent, both ways */
 	int		 dispatcher_concurrency;	/* transfers at once */

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -11,9 +10,8 @@
 
 #include "db_stmts.h"
 #include "log.h"
+#include "timeutil.h"
 
-#define DB_MAX_PARAMS	72
-#define DB_MAX_COLS	20
 
 struct db {
 	const struct conf	*c;
@@ -24,15 +22,6 @@ struct db {
 	int			 in_tx;		/* no resend inside a transaction */
 	char			 err[256];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct db *
 db_new(const struct conf *c)
@@ -105,7 +94,7 @@ db_connect(struct db *db)
 
 	if (db->m != NULL)
 		return DB_OK;
-	if (now_ms() - db->last_fail_ms < WH_DB_RETRY_BACKOFF_MS)
+	if (time_mono_ms() - db->last_fail_ms < WH_DB_RETRY_BACKOFF_MS)
 		return DB_DOWN;
 	if ((db->m = mysql_init(NULL)) == NULL) {
 		snprintf(db->err, sizeof(db->err), "mysql_init: out of memory");
@@ -130,10 +119,10 @@ db_connect(struct db *db)
 		log_warn("database %s", db->err);
 		mysql_close(db->m);
 		db->m = NULL;
-		db->last_fail_ms = now_ms();
+		db->last_fail_ms = time_mono_ms();
 		return DB_DOWN;
 	}
-	db->last_use_ms = now_ms();
+	db->last_use_ms = time_mono_ms();
 	log_debug("database connected");
 	return DB_OK;
 }
@@ -145,7 +134,7 @@ db_ping(struct db *db)
 		if (db_connect(db) != DB_OK)
 			return DB_DOWN;
 		if (mysql_ping(db->m) == 0) {
-			db->last_use_ms = now_ms();
+			db->last_use_ms = time_mono_ms();
 			return DB_OK;
 		}
 		snprintf(db->err, sizeof(db->err), "ping: %s", mysql_error(db->m));
@@ -221,9 +210,9 @@ static enum db_rc
 fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
     db_row_cb cb, void *ctx, unsigned *errnum)
 {
-	MYSQL_BIND	 b[DB_MAX_COLS];
-	unsigned long	 len[DB_MAX_COLS];
-	my_bool		 isnull[DB_MAX_COLS], error[DB_MAX_COLS];
+	MYSQL_BIND	 b[WH_DB_MAX_COLS];
+	unsigned long	 len[WH_DB_MAX_COLS];
+	my_bool		 isnull[WH_DB_MAX_COLS], error[WH_DB_MAX_COLS];
 	enum db_rc	 rc = DB_OK;
 	int		 r;
 
@@ -279,18 +268,18 @@ fetch_rows(struct db *db, MYSQL_STMT *st, struct db_col *cols, int ncols,
 
 /* One try of db_exec; *errnum gets the MariaDB error number. */
 static enum db_rc
-exec_once(struct db *db, enum stmt_id id, const struct db_arg *args,
+exec_once(struct db *db, enum stmt_id id, struct db_args args,
     struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
     unsigned long long *affected, unsigned *errnum)
 {
-	MYSQL_BIND	 b[DB_MAX_PARAMS];
+	MYSQL_BIND	 b[WH_DB_MAX_PARAMS];
 	MYSQL_STMT	*st;
 	enum db_rc	 rc;
 	int		 n = db_stmt_defs[id].nparams;
 
 	if ((st = db_stmt(db, id, errnum)) == NULL)
 		return DB_ERR;
-	bind_args(b, args, n);
+	bind_args(b, args.v, n);
 	if ((n > 0 && mysql_stmt_bind_param(st, b) != 0) ||
 	    mysql_stmt_execute(st) != 0) {
 		*errnum = mysql_stmt_errno(st);
@@ -308,13 +297,22 @@ exec_once(struct db *db, enum stmt_id id, const struct db_arg *args,
 }
 
 enum db_rc
-db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
+db_exec(struct db *db, enum stmt_id id, struct db_args args,
     struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
     unsigned long long *affected)
 {
 	int		 write = db_stmt_defs[id].write, in_tx = db->in_tx;
 	unsigned	 errnum = 0;
 	enum db_rc	 rc = DB_DOWN;
+
+	/* A caller's slip, never the database's: refused before it is sent. */
+	if (args.n != db_stmt_defs[id].nparams || args.n > WH_DB_MAX_PARAMS) {
+		snprintf(db->err, sizeof(db->err), "statement %d: %d arguments "
+		    "for %d placeholders", (int)id, args.n,
+		    db_stmt_defs[id].nparams);
+		log_error("database: %s", db->err);
+		return DB_ERR;
+	}
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (in_tx && db->m == NULL)
@@ -324,7 +322,7 @@ db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
 		/* A write is never resent, so first make sure an idle
 		 * connection still stands. */
 		if (write && !in_tx &&
-		    now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
+		    time_mono_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
 		    mysql_ping(db->m) != 0) {
 			db_disconnect(db);
 			continue;
@@ -336,7 +334,7 @@ db_exec(struct db *db, enum stmt_id id, const struct db_arg *args,
 		for (int k = 1; rc == DB_DEADLOCK && !in_tx && k < DB_TX_TRIES; k++)
 			rc = exec_once(db, id, args, cols, ncols, cb, ctx,
 			    affected, &errnum);
-		db->last_use_ms = now_ms();
+		db->last_use_ms = time_mono_ms();
 		if (rc == DB_OK || rc == DB_DUP || rc == DB_DEADLOCK)
 			return rc;
 		if (!is_conn_error(errnum)) {
@@ -364,14 +362,14 @@ db_begin(struct db *db)
 			return DB_DOWN;
 		/* Nothing has happened yet: a stale connection may be
 		 * replaced before the transaction starts. */
-		if (now_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
+		if (time_mono_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
 		    mysql_ping(db->m) != 0) {
 			db_disconnect(db);
 			continue;
 		}
 		if (mysql_real_query(db->m, "START TRANSACTION", 17) == 0) {
 			db->in_tx = 1;
-			db->last_use_ms = now_ms();
+			db->last_use_ms = time_mono_ms();
 			return DB_OK;
 		}
 		snprintf(db->err, sizeof(db->err), "begin: %s", mysql_error(db->m));
@@ -466,7 +464,7 @@ pair_row(void *ctx, const struct db_col *c, int n)
 }
 
 enum db_rc
-db_exec_pair(struct db *db, enum stmt_id id, const struct db_arg *args,
+db_exec_pair(struct db *db, enum stmt_id id, struct db_args args,
     long long *a, long long *b)
 {
 	char		 b0[24], b1[24];
@@ -488,7 +486,7 @@ copy_id_row(void *ctx, const struct db_col *c, int n)
 }
 
 enum db_rc
-db_exec_id(struct db *db, enum stmt_id id, const struct db_arg *args,
+db_exec_id(struct db *db, enum stmt_id id, struct db_args args,
     char out[WH_UUID_LEN + 1])
 {
 	char		buf[WH_UUID_LEN + 1];

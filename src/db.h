@@ -233,7 +233,7 @@ enum db_rc	db_manual_pending(struct db *, const char *webhook_id,
 		    long long *count, long long *soonest_s);
 
 /* The dispatcher's side of the queue. */
-#define DQ_MAX_BATCH	64	/* deliveries claimed per statement */
+#define DQ_MAX_BATCH	WH_DQ_MAX_BATCH
 
 struct dq_job_row {
 	char		 id[WH_UUID_LEN + 1];

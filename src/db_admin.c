@@ -14,7 +14,7 @@ db_user_add(struct db *db, const char *name)
 {
 	struct db_arg	a[] = { ARG_STR(name) };
 
-	return db_exec(db, ST_USER_ADD, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_USER_ADD, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
@@ -26,7 +26,7 @@ db_user_id(struct db *db, const char *name, uint64_t *id)
 	long long	 v = 0;
 	enum db_rc	 rc;
 
-	rc = db_exec(db, ST_USER_ID, a, col, 1, db_count_row, &v, NULL);
+	rc = db_exec(db, ST_USER_ID, ARGS(a), col, 1, db_count_row, &v, NULL);
 	if (rc == DB_OK && v == 0)
 		return DB_NOTFOUND;
 	*id = (uint64_t)v;
@@ -43,7 +43,7 @@ db_token_add(struct db *db, uint64_t user_id, const unsigned char hash[32],
 	struct db_arg	a[] = { ARG_INT(user_id), ARG_BLOB(hash, 32),
 	    ARG_STR(prefix), ARG_STRN(name), ARG_INT(is_service), exp, exp };
 
-	return db_exec(db, ST_TOKEN_ADD, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_TOKEN_ADD, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
@@ -53,7 +53,7 @@ db_token_revoke(struct db *db, const unsigned char hash[32])
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	rc = db_exec(db, ST_TOKEN_REVOKE, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_TOKEN_REVOKE, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
@@ -64,7 +64,7 @@ db_token_revoke_id(struct db *db, uint64_t id)
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	rc = db_exec(db, ST_TOKEN_REVOKE_ID, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_TOKEN_REVOKE_ID, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
@@ -100,7 +100,7 @@ db_token_list(struct db *db, const char *username, db_token_fn fn, void *ctx)
 	    COL(x->row.prefix), COL(x->row.name), COL(x->num[1]),
 	    TCOL(x->row.created_at), TCOL(x->row.expires_at),
 	    TCOL(x->row.revoked_at) };
-	rc = db_exec(db, ST_TOKEN_LIST, a, cols, 8, token_row, x, NULL);
+	rc = db_exec(db, ST_TOKEN_LIST, ARGS(a), cols, 8, token_row, x, NULL);
 	free(x);
 	return rc;
 }
@@ -144,7 +144,7 @@ migrate_one(struct db *db, const char *dir, const char *file, int *applied)
 	enum db_rc	 rc;
 	char		*sql;
 
-	rc = db_exec(db, ST_MIG_APPLIED, a, col, 1, db_count_row, &seen, NULL);
+	rc = db_exec(db, ST_MIG_APPLIED, ARGS(a), col, 1, db_count_row, &seen, NULL);
 	if (rc != DB_OK || seen > 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -158,7 +158,7 @@ migrate_one(struct db *db, const char *dir, const char *file, int *applied)
 		log_error("%s: %s", path, db_error(db));
 		return rc;
 	}
-	if ((rc = db_exec(db, ST_MIG_RECORD, a, NULL, 0, NULL, NULL, NULL)) ==
+	if ((rc = db_exec(db, ST_MIG_RECORD, ARGS(a), NULL, 0, NULL, NULL, NULL)) ==
 	    DB_OK) {
 		log_info("applied %s", file);
 		(*applied)++;
@@ -233,7 +233,7 @@ db_admin_delivery_list(struct db *db, const char *webhook_id,
 	    COL(row.error), COL(x.num[2]), TCOL(row.created_at),
 	    TCOL(row.last_attempt_at), TCOL(row.next_attempt_at), COL(row.cursor),
 	    COL(x.webhook_id) };
-	return db_exec(db, ST_ADM_DELIVERY_LIST, a, cols, 13, adm_row, &x, NULL);
+	return db_exec(db, ST_ADM_DELIVERY_LIST, ARGS(a), cols, 13, adm_row, &x, NULL);
 }
 
 enum db_rc
@@ -243,6 +243,6 @@ db_admin_delivery_retry(struct db *db, const char *id)
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	rc = db_exec(db, ST_ADM_DELIVERY_RETRY, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_ADM_DELIVERY_RETRY, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }

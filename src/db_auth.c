@@ -34,6 +34,6 @@ db_auth_token(struct db *db, const unsigned char hash[32],
 	struct auth_ctx	 ctx = { out, 0 };
 	enum db_rc	 rc;
 
-	rc = db_exec(db, ST_AUTH_TOKEN, a, cols, 4, auth_row, &ctx, NULL);
+	rc = db_exec(db, ST_AUTH_TOKEN, ARGS(a), cols, 4, auth_row, &ctx, NULL);
 	return rc == DB_OK && !ctx.found ? DB_NOTFOUND : rc;
 }

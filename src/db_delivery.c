@@ -32,7 +32,7 @@ db_event_by_idempotency(struct db *db, uint64_t source_user_id,
 	struct idem_ctx	 x = { id, deliveries, 0 };
 	enum db_rc	 rc;
 
-	rc = db_exec(db, ST_EVENT_BY_IDEM, a, cols, 2, idem_row, &x, NULL);
+	rc = db_exec(db, ST_EVENT_BY_IDEM, ARGS(a), cols, 2, idem_row, &x, NULL);
 	return rc == DB_OK && !x.found ? DB_NOTFOUND : rc;
 }
 
@@ -46,7 +46,7 @@ db_event_insert(struct db *db, const char *id, uint64_t source_user_id,
 	    ARG_STRN(api_template_id), ARG_STR(type), ARG_INT(deliveries),
 	    ARG_STR(now_db) };
 
-	return db_exec(db, ST_EVENT_INSERT, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_EVENT_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
@@ -55,7 +55,7 @@ db_webhook_enabled_for(struct db *db, uint64_t user_id,
 {
 	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
 
-	return db_exec_id(db, ST_WH_ENABLED_FOR, a, id);
+	return db_exec_id(db, ST_WH_ENABLED_FOR, ARGS(a), id);
 }
 
 enum db_rc
@@ -66,7 +66,7 @@ db_delivery_insert(struct db *db, const struct delivery_new *d)
 	    ARG_STR(d->event_type), ARG_STR(d->body), ARG_INT(d->manual),
 	    ARG_INT(d->attempt_limit), ARG_STR(d->now_db), ARG_STR(d->now_db) };
 
-	return db_exec(db, ST_DELIVERY_INSERT, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_DELIVERY_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 struct dl_ctx {
@@ -105,7 +105,7 @@ dl_row(void *vctx, const struct db_col *c, int n)
 }
 
 static enum db_rc
-dl_query(struct db *db, enum stmt_id id, const struct db_arg *a,
+dl_query(struct db *db, enum stmt_id id, struct db_args a,
     struct delivery_row *row, db_delivery_fn fn, void *ctx, int *found)
 {
 	struct db_col	 cols[12];
@@ -133,12 +133,12 @@ db_delivery_list(struct db *db, uint64_t user_id, const char *webhook_id,
 	    ARG_INT(user_id), ARG_INT(limit) };
 
 	if (after_at == NULL)
-		return dl_query(db, ST_DELIVERY_LIST_FIRST, first, &row, fn,
+		return dl_query(db, ST_DELIVERY_LIST_FIRST, ARGS(first), &row, fn,
 		    ctx, NULL);
 	struct db_arg after[] = { ARG_STR(webhook_id), ARG_INT(user_id),
 	    ARG_STR(after_at), ARG_STR(after_at), ARG_STR(after_id),
 	    ARG_INT(limit) };
-	return dl_query(db, ST_DELIVERY_LIST_AFTER, after, &row, fn, ctx, NULL);
+	return dl_query(db, ST_DELIVERY_LIST_AFTER, ARGS(after), &row, fn, ctx, NULL);
 }
 
 enum db_rc
@@ -150,7 +150,7 @@ db_delivery_get(struct db *db, uint64_t user_id, const char *webhook_id,
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = dl_query(db, ST_DELIVERY_GET, a, out, NULL, NULL, &found);
+	rc = dl_query(db, ST_DELIVERY_GET, ARGS(a), out, NULL, NULL, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
@@ -201,7 +201,7 @@ db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
 	    COL(x->row.error_class), COL(x->row.error), COL(x->num[1]),
 	    COL(x->num[2]), COL(x->num[3]), COL(x->num[4]), COL(x->num[5]),
 	    COL(x->row.excerpt), COL(x->num[6]) };
-	rc = db_exec(db, ST_ATTEMPT_LIST, a, cols, 11, at_row, x, NULL);
+	rc = db_exec(db, ST_ATTEMPT_LIST, ARGS(a), cols, 11, at_row, x, NULL);
 	free(x);
 	return rc;
 }
@@ -215,7 +215,7 @@ db_delivery_redeliver(struct db *db, uint64_t user_id, const char *webhook_id,
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	rc = db_exec(db, ST_DELIVERY_REDELIVER, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_DELIVERY_REDELIVER, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
@@ -225,7 +225,7 @@ db_webhook_lock(struct db *db, const char *id)
 	struct db_arg	a[] = { ARG_STR(id) };
 	char		out[WH_UUID_LEN + 1];
 
-	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, a, out);
+	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, ARGS(a), out);
 }
 
 enum db_rc
@@ -234,5 +234,5 @@ db_manual_pending(struct db *db, const char *webhook_id, long long *count,
 {
 	struct db_arg	a[] = { ARG_STR(webhook_id) };
 
-	return db_exec_pair(db, ST_MANUAL_PENDING, a, count, soonest_s);
+	return db_exec_pair(db, ST_MANUAL_PENDING, ARGS(a), count, soonest_s);
 }

@@ -52,14 +52,14 @@ claim_mark(struct db *db, unsigned long long claim, int n, long long lease_us,
 	x.n = 0;
 	if ((rc = db_begin(db)) != DB_OK)
 		return rc;
-	rc = db_exec(db, ST_DQ_SELECT_DUE, sel, col, 1, collect_id, &x, NULL);
+	rc = db_exec(db, ST_DQ_SELECT_DUE, ARGS(sel), col, 1, collect_id, &x, NULL);
 	if (rc == DB_OK && x.n > 0) {
 		mark[0] = (struct db_arg)ARG_INT(claim);
 		mark[1] = (struct db_arg)ARG_INT(lease_us);
 		for (int i = 0; i < DQ_MAX_BATCH; i++)
 			mark[2 + i] = i < x.n ? (struct db_arg)ARG_STR(x.id[i]) :
 			    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
-		rc = db_exec(db, ST_DQ_MARK, mark, NULL, 0, NULL, NULL, NULL);
+		rc = db_exec(db, ST_DQ_MARK, ARGS(mark), NULL, 0, NULL, NULL, NULL);
 	}
 	if (rc != DB_OK) {
 		db_rollback(db);
@@ -136,7 +136,7 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	    T(r->endpoint_url), T(r->webhook_status), T(r->secret),
 	    T(r->secret_key_id), T(r->prev_secret), T(r->prev_secret_key_id) };
 #undef T
-	rc = db_exec(db, ST_DQ_LOAD, a, cols, DQ_LOAD_COLS, load_row, &x, NULL);
+	rc = db_exec(db, ST_DQ_LOAD, ARGS(a), cols, DQ_LOAD_COLS, load_row, &x, NULL);
 	explicit_bzero(r, sizeof(*r));
 	free(r);
 	free(x.body);
@@ -153,7 +153,7 @@ dq_release(struct db *db, unsigned long long claim, char ids[][WH_UUID_LEN + 1],
 	for (int i = 0; i < DQ_MAX_BATCH; i++)
 		a[1 + i] = i < n ? (struct db_arg)ARG_STR(ids[i]) :
 		    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
-	return db_exec(db, ST_DQ_RELEASE, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_DQ_RELEASE, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 static enum db_rc
@@ -178,22 +178,22 @@ record_webhook(struct db *db, const struct dq_result *r, int threshold,
 	if (r->manual)	/* last_delivery only: never counted */
 		return db_exec(db, r->error_class == NULL ?
 		    ST_DQ_WH_MANUAL_SUCCESS : ST_DQ_WH_ATTEMPT_FAILED,
-		    r->error_class == NULL ? ok : failed, NULL, 0, NULL, NULL,
-		    NULL);
+		    r->error_class == NULL ? ARGS(ok) : ARGS(failed), NULL, 0,
+		    NULL, NULL, NULL);
 	if (r->error_class == NULL)
-		return db_exec(db, ST_DQ_WH_SUCCESS, ok, NULL, 0, NULL, NULL, NULL);
+		return db_exec(db, ST_DQ_WH_SUCCESS, ARGS(ok), NULL, 0, NULL, NULL, NULL);
 	if (r->gone)
-		rc = db_exec(db, ST_DQ_WH_GONE, gone, NULL, 0, NULL, NULL, NULL);
+		rc = db_exec(db, ST_DQ_WH_GONE, ARGS(gone), NULL, 0, NULL, NULL, NULL);
 	else if (r->delivery_failed)
-		rc = db_exec(db, ST_DQ_WH_DELIVERY_FAILED, final, NULL, 0, NULL,
+		rc = db_exec(db, ST_DQ_WH_DELIVERY_FAILED, ARGS(final), NULL, 0, NULL,
 		    NULL, NULL);
 	else
-		return db_exec(db, ST_DQ_WH_ATTEMPT_FAILED, failed, NULL, 0,
+		return db_exec(db, ST_DQ_WH_ATTEMPT_FAILED, ARGS(failed), NULL, 0,
 		    NULL, NULL, NULL);
 	if (rc != DB_OK)
 		return rc;
 	/* Disabled just now (or before): nothing more goes out to it. */
-	return db_exec(db, ST_DQ_CANCEL_DISABLED, cancel, NULL, 0, NULL, NULL,
+	return db_exec(db, ST_DQ_CANCEL_DISABLED, ARGS(cancel), NULL, 0, NULL, NULL,
 	    NULL);
 }
 
@@ -228,14 +228,14 @@ dq_record(struct db *db, const struct dq_result *r, int threshold,
 	    ARG_STR(r->delivery_id) };
 
 	*lost = 0;
-	if ((rc = db_exec(db, ST_DQ_ATTEMPT_INSERT, att, NULL, 0, NULL, NULL,
+	if ((rc = db_exec(db, ST_DQ_ATTEMPT_INSERT, ARGS(att), NULL, 0, NULL, NULL,
 	    NULL)) != DB_OK ||
-	    (rc = db_exec(db, ST_DQ_FINISH, fin, NULL, 0, NULL, NULL, &n)) !=
+	    (rc = db_exec(db, ST_DQ_FINISH, ARGS(fin), NULL, 0, NULL, NULL, &n)) !=
 	    DB_OK)
 		return rc;
 	if (n == 0) {
 		*lost = 1;
-		return db_exec(db, ST_DQ_COUNT_LOST, cnt, NULL, 0, NULL, NULL,
+		return db_exec(db, ST_DQ_COUNT_LOST, ARGS(cnt), NULL, 0, NULL, NULL,
 		    NULL);
 	}
 	return record_webhook(db, r, threshold, window_us, now);
@@ -246,11 +246,11 @@ dq_cancel(struct db *db, const char *id, unsigned long long claim)
 {
 	struct db_arg	a[] = { ARG_STR(id), ARG_INT(claim) };
 
-	return db_exec(db, ST_DQ_CANCEL_ONE, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_DQ_CANCEL_ONE, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
 dq_stats(struct db *db, long long *depth, long long *oldest_us)
 {
-	return db_exec_pair(db, ST_DQ_STATS, NULL, depth, oldest_us);
+	return db_exec_pair(db, ST_DQ_STATS, NOARGS, depth, oldest_us);
 }

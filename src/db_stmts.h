@@ -83,6 +83,15 @@ struct db_arg {
 	long long		 i;
 };
 
+/* A statement's arguments with their count, which db_exec checks against
+ * the statement's placeholders: ARGS(array) or NOARGS. */
+struct db_args {
+	const struct db_arg	*v;
+	int			 n;
+};
+#define ARGS(a)		((struct db_args){ (a), (int)(sizeof(a) / sizeof((a)[0])) })
+#define NOARGS		((struct db_args){ NULL, 0 })
+
 /*
  * A result column, always fetched as text into buf (cap bytes, NUL added,
  * so a value may have cap - 1 bytes).  A longer value fails the statement
@@ -106,7 +115,7 @@ typedef int (*db_row_cb)(void *ctx, const struct db_col *cols, int ncols);
  * calls cb.  *affected (may be NULL) gets the changed rows of a write.
  * Reconnects and retries once where that cannot apply a write twice.
  */
-enum db_rc	db_exec(struct db *, enum stmt_id, const struct db_arg *args,
+enum db_rc	db_exec(struct db *, enum stmt_id, struct db_args args,
 		    struct db_col *cols, int ncols, db_row_cb cb, void *ctx,
 		    unsigned long long *affected);
 
@@ -115,12 +124,12 @@ int		db_count_row(void *ctx, const struct db_col *cols, int ncols);
 
 /* Runs a statement whose one row is two numbers, into *a and *b (0 and 0
  * when no row comes). */
-enum db_rc	db_exec_pair(struct db *, enum stmt_id, const struct db_arg *args,
+enum db_rc	db_exec_pair(struct db *, enum stmt_id, struct db_args args,
 		    long long *a, long long *b);
 
 /* Runs a statement whose one column is a UUID, into out: DB_NOTFOUND
  * when no row comes. */
-enum db_rc	db_exec_id(struct db *, enum stmt_id, const struct db_arg *args,
+enum db_rc	db_exec_id(struct db *, enum stmt_id, struct db_args args,
 		    char out[WH_UUID_LEN + 1]);
 
 /* Runs trusted SQL text (migrations), several statements allowed. */

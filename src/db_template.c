@@ -34,7 +34,7 @@ tpl_row(void *vctx, const struct db_col *c, int n)
 }
 
 static enum db_rc
-tpl_query(struct db *db, enum stmt_id id, const struct db_arg *args,
+tpl_query(struct db *db, enum stmt_id id, struct db_args args,
     struct template_row *row, db_template_fn fn, void *ctx, int *found)
 {
 	struct db_col	 cols[5];
@@ -58,7 +58,7 @@ db_template_get(struct db *db, const char *id, struct template_row *out)
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = tpl_query(db, ST_TPL_GET, a, out, NULL, NULL, &found);
+	rc = tpl_query(db, ST_TPL_GET, ARGS(a), out, NULL, NULL, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
@@ -70,7 +70,7 @@ db_template_get_by_name(struct db *db, const char *name,
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = tpl_query(db, ST_TPL_GET_BY_NAME, a, out, NULL, NULL, &found);
+	rc = tpl_query(db, ST_TPL_GET_BY_NAME, ARGS(a), out, NULL, NULL, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
@@ -107,7 +107,7 @@ db_event_resolve(struct db *db, const char *tpl_id, const char *tpl_name,
 	cols[5] = (struct db_col)COL(uid);
 	cols[6] = (struct db_col){ .buf = webhook_id, .cap = WH_UUID_LEN + 1 };
 	rc = db_exec(db, tpl_id != NULL ? ST_EVENT_RESOLVE_ID :
-	    ST_EVENT_RESOLVE_NAME, a, cols, 7, resolve_row, &x, NULL);
+	    ST_EVENT_RESOLVE_NAME, ARGS(a), cols, 7, resolve_row, &x, NULL);
 	return rc == DB_OK && !x.t.found ? DB_NOTFOUND : rc;
 }
 
@@ -118,7 +118,7 @@ db_template_count(struct db *db, long long *count)
 	struct db_col	 col[] = { COL(buf) };
 
 	*count = 0;
-	return db_exec(db, ST_TPL_COUNT, NULL, col, 1, db_count_row, count, NULL);
+	return db_exec(db, ST_TPL_COUNT, NOARGS, col, 1, db_count_row, count, NULL);
 }
 
 enum db_rc
@@ -128,7 +128,7 @@ db_template_list(struct db *db, long long limit, long long offset,
 	struct template_row	 row;
 	struct db_arg		 a[] = { ARG_INT(limit), ARG_INT(offset) };
 
-	return tpl_query(db, ST_TPL_LIST, a, &row, fn, ctx, NULL);
+	return tpl_query(db, ST_TPL_LIST, ARGS(a), &row, fn, ctx, NULL);
 }
 
 enum db_rc
@@ -136,7 +136,7 @@ db_template_list_all(struct db *db, db_template_fn fn, void *ctx)
 {
 	struct template_row	row;
 
-	return tpl_query(db, ST_TPL_LIST_ALL, NULL, &row, fn, ctx, NULL);
+	return tpl_query(db, ST_TPL_LIST_ALL, NOARGS, &row, fn, ctx, NULL);
 }
 
 enum db_rc
@@ -146,7 +146,7 @@ db_template_add(struct db *db, const char *id, const char *name,
 	struct db_arg	a[] = { ARG_STR(id), ARG_STR(name), ARG_STR(display),
 	    ARG_STRN(description) };
 
-	return db_exec(db, ST_TPL_ADD, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_TPL_ADD, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
@@ -156,6 +156,6 @@ db_template_disable(struct db *db, const char *name)
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 
-	rc = db_exec(db, ST_TPL_DISABLE, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_TPL_DISABLE, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }

@@ -47,7 +47,7 @@ wh_row(void *vctx, const struct db_col *c, int n)
 }
 
 static enum db_rc
-wh_query(struct db *db, enum stmt_id id, const struct db_arg *args,
+wh_query(struct db *db, enum stmt_id id, struct db_args args,
     struct webhook_row *row, db_webhook_fn fn, void *ctx, int *found)
 {
 	struct db_col	 cols[WH_NCOLS];
@@ -73,7 +73,7 @@ db_webhook_get(struct db *db, uint64_t user_id, const char *id,
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = wh_query(db, ST_WH_GET, a, out, NULL, NULL, &found);
+	rc = wh_query(db, ST_WH_GET, ARGS(a), out, NULL, NULL, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
@@ -88,7 +88,7 @@ db_webhook_count(struct db *db, uint64_t user_id,
 	    ARG_STRN(f->api_template) };
 
 	*count = 0;
-	return db_exec(db, ST_WH_COUNT, a, col, 1, db_count_row, count, NULL);
+	return db_exec(db, ST_WH_COUNT, ARGS(a), col, 1, db_count_row, count, NULL);
 }
 
 enum db_rc
@@ -108,9 +108,9 @@ db_webhook_list(struct db *db, uint64_t user_id,
 	if ((row = malloc(sizeof(*row))) == NULL)
 		return DB_ERR;
 	if (f->status == NULL && f->api_template == NULL)
-		rc = wh_query(db, ST_WH_LIST_ALL, all, row, fn, ctx, NULL);
+		rc = wh_query(db, ST_WH_LIST_ALL, ARGS(all), row, fn, ctx, NULL);
 	else
-		rc = wh_query(db, ST_WH_LIST, a, row, fn, ctx, NULL);
+		rc = wh_query(db, ST_WH_LIST, ARGS(a), row, fn, ctx, NULL);
 	free(row);
 	return rc;
 }
@@ -126,7 +126,7 @@ db_webhook_insert(struct db *db, uint64_t user_id,
 	    ARG_STRN(w->secret_key_id), ARG_STR(w->now_db),
 	    ARG_STR(w->now_db) };
 
-	return db_exec(db, ST_WH_INSERT, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_WH_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 enum db_rc
@@ -135,7 +135,7 @@ db_webhook_id_by_template(struct db *db, uint64_t user_id,
 {
 	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template) };
 
-	return db_exec_id(db, ST_WH_ID_BY_TPL, a, id);
+	return db_exec_id(db, ST_WH_ID_BY_TPL, ARGS(a), id);
 }
 
 static enum db_rc
@@ -143,11 +143,11 @@ cancel_pending(struct db *db, const char *id, int all)
 {
 	struct db_arg	a[] = { ARG_STR(id), ARG_INT(all) };
 
-	return db_exec(db, ST_WH_CANCEL_PENDING, a, NULL, 0, NULL, NULL, NULL);
+	return db_exec(db, ST_WH_CANCEL_PENDING, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
 
 struct wh_tx {
-	const struct db_arg	*a;
+	struct db_args		 a;
 	const char		*id;
 	int			 all;	/* delete: every pending delivery */
 	enum stmt_id		 st;
@@ -188,9 +188,9 @@ db_webhook_update(struct db *db, uint64_t user_id,
 	/* The webhook row is locked before its deliveries, as the
 	 * dispatcher does; a deadlock left anyway is run again. */
 	if (w->cancel_pending)
-		return db_tx(db, change_and_cancel, &(struct wh_tx){ a, w->id,
+		return db_tx(db, change_and_cancel, &(struct wh_tx){ ARGS(a), w->id,
 		    0, ST_WH_UPDATE });
-	rc = db_exec(db, ST_WH_UPDATE, a, NULL, 0, NULL, NULL, &n);
+	rc = db_exec(db, ST_WH_UPDATE, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
@@ -199,6 +199,6 @@ db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 {
 	struct db_arg	a[] = { ARG_STR(id), ARG_INT(user_id) };
 
-	return db_tx(db, change_and_cancel, &(struct wh_tx){ a, id, 1,
+	return db_tx(db, change_and_cancel, &(struct wh_tx){ ARGS(a), id, 1,
 	    ST_WH_DELETE });
 }

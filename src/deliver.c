@@ -33,15 +33,15 @@ on_body(char *p, size_t size, size_t n, void *clientp)
 	struct job	*j = clientp;
 	size_t		 len = size * n, keep;
 
-	if (j->excerpt_len < DELIVER_EXCERPT_MAX) {
-		keep = DELIVER_EXCERPT_MAX - j->excerpt_len;
+	if (j->excerpt_len < WH_DELIVER_EXCERPT) {
+		keep = WH_DELIVER_EXCERPT - j->excerpt_len;
 		if (keep > len)
 			keep = len;
 		memcpy(j->excerpt + j->excerpt_len, p, keep);
 		j->excerpt_len += keep;
 	}
 	j->received += len;
-	if (j->received > DELIVER_BODY_LIMIT) {
+	if (j->received > WH_DELIVER_BODY_LIMIT) {
 		j->too_large = 1;
 		return 0;	/* aborts the transfer */
 	}

@@ -10,8 +10,6 @@
 #include "db.h"
 #include "sign.h"
 
-#define DELIVER_EXCERPT_MAX	1024		/* kept of a response body */
-#define DELIVER_BODY_LIMIT	(1024 * 1024)	/* read before too_large */
 
 /* A delivery in flight: what was claimed, and what the attempt saw. */
 struct job {
@@ -28,7 +26,7 @@ struct job {
 	struct curl_slist *headers;
 	int		 allow_private;
 	/* filled while it runs */
-	char		 excerpt[DELIVER_EXCERPT_MAX];
+	char		 excerpt[WH_DELIVER_EXCERPT];
 	size_t		 excerpt_len;
 	size_t		 received;
 	int		 too_large;

@@ -26,7 +26,6 @@
 #include "log.h"
 #include "timeutil.h"
 
-#define DB_RETRY_MS	500	/* after a database error */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -196,7 +195,7 @@ claim(struct disp *d)
 	crypto_random(&x.claim, sizeof(x.claim));
 	x.claim &= 0x7fffffffffffffffULL;
 	if (fair_exclusions(d->fair, &d->exclude) == -1) {
-		d->next_claim_ms = now + DB_RETRY_MS;
+		d->next_claim_ms = now + WH_DISPATCH_DB_RETRY_MS;
 		return;
 	}
 	switch (dq_claim(d->db, x.claim, n, d->conf.dispatcher_lease_ms * 1000,
@@ -218,7 +217,7 @@ claim(struct disp *d)
 		d->trimmed_last = x.nrelease > 0;
 		break;
 	default:
-		d->next_claim_ms = now + DB_RETRY_MS;
+		d->next_claim_ms = now + WH_DISPATCH_DB_RETRY_MS;
 		break;
 	}
 }
@@ -332,7 +331,7 @@ record(struct disp *d)
 	if (rc != DB_OK) {
 		log_warn("recording %d attempts failed (%s); retrying",
 		    d->unrecorded, db_error(d->db));
-		d->next_record_ms = time_mono_ms() + DB_RETRY_MS;
+		d->next_record_ms = time_mono_ms() + WH_DISPATCH_DB_RETRY_MS;
 		return;
 	}
 	for (j = d->to_record; j != NULL; j = next) {

@@ -46,7 +46,7 @@ resp_header(struct resp *r, const char *name, const char *value)
 {
 	char	*v;
 
-	if (r->nheaders >= RESP_MAX_HEADERS || (v = strdup(value)) == NULL)
+	if (r->nheaders >= WH_RESP_MAX_HEADERS || (v = strdup(value)) == NULL)
 		return -1;
 	r->hname[r->nheaders] = name;
 	r->hval[r->nheaders++] = v;

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "wh_limits.h"
 
 enum http_method {
 	HTTP_GET = 1 << 0,
@@ -43,13 +44,12 @@ struct req {
 	int			 body_too_large; /* over WH_MAX_EVENT_BODY */
 };
 
-#define RESP_MAX_HEADERS 10
 
 /* A response; status 0 means "not answered yet". */
 struct resp {
 	int		 status;
-	const char	*hname[RESP_MAX_HEADERS];
-	char		*hval[RESP_MAX_HEADERS];	/* owned */
+	const char	*hname[WH_RESP_MAX_HEADERS];
+	char		*hval[WH_RESP_MAX_HEADERS];	/* owned */
 	int		 nheaders;
 	struct buf	 body;				/* JSON text */
 };

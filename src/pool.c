@@ -15,10 +15,8 @@
 
 #include "log.h"
 #include "pool.h"
+#include "timeutil.h"
 
-#define POOL_MAX_WORKERS	256
-#define POOL_FAST_EXIT_MS	1000	/* a death this soon counts as a crash loop */
-#define POOL_MAX_BACKOFF_MS	5000
 
 struct slot {
 	pid_t		pid;		/* 0: to be started */
@@ -26,15 +24,6 @@ struct slot {
 	long long	not_before_ms;	/* respawn back-off */
 	long long	backoff_ms;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 listen_unix(const struct conf *c, char *err, size_t errlen)
@@ -126,7 +115,7 @@ spawn(struct slot *s, int fd, worker_fn fn, void *arg, const sigset_t *old)
 
 	if ((pid = fork()) == -1) {
 		log_error("fork: %s", strerror(errno));
-		s->not_before_ms = now_ms() + 1000;
+		s->not_before_ms = time_mono_ms() + WH_POOL_FORK_RETRY_MS;
 		return;
 	}
 	if (pid == 0) {
@@ -135,7 +124,7 @@ spawn(struct slot *s, int fd, worker_fn fn, void *arg, const sigset_t *old)
 		exit(fn(fd, arg));	/* exit: sanitizers check the worker too */
 	}
 	s->pid = pid;
-	s->started_ms = now_ms();
+	s->started_ms = time_mono_ms();
 }
 
 /* Notes a dead worker and plans its restart. */
@@ -149,7 +138,7 @@ bury(struct slot *slots, int n, pid_t pid, int status, int stopping)
 		if (s->pid != pid)
 			continue;
 		s->pid = 0;
-		lived = now_ms() - s->started_ms;
+		lived = time_mono_ms() - s->started_ms;
 		if (WIFSIGNALED(status))
 			log_error("worker %ld killed by signal %d after %lld ms",
 			    (long)pid, WTERMSIG(status), lived);
@@ -159,13 +148,13 @@ bury(struct slot *slots, int n, pid_t pid, int status, int stopping)
 		/* Clean exits (recycling) restart at once; quick crashes
 		 * back off so a broken worker cannot spin the machine. */
 		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
-		    lived < POOL_FAST_EXIT_MS) {
+		    lived < WH_POOL_FAST_EXIT_MS) {
 			s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 100;
-			if (s->backoff_ms > POOL_MAX_BACKOFF_MS)
-				s->backoff_ms = POOL_MAX_BACKOFF_MS;
+			if (s->backoff_ms > WH_POOL_MAX_BACKOFF_MS)
+				s->backoff_ms = WH_POOL_MAX_BACKOFF_MS;
 		} else
 			s->backoff_ms = 0;
-		s->not_before_ms = now_ms() + s->backoff_ms;
+		s->not_before_ms = time_mono_ms() + s->backoff_ms;
 	}
 }
 
@@ -190,7 +179,7 @@ signal_all(const struct slot *slots, int n, int sig)
 int
 pool_run(const struct conf *c, int fd, worker_fn fn, void *arg)
 {
-	struct slot	 slots[POOL_MAX_WORKERS];
+	struct slot	 slots[WH_POOL_MAX_WORKERS];
 	sigset_t	 set, old;
 	struct timespec	 tick = { 0, 200 * 1000000 };
 	int		 n = c->workers, stopping = 0, status;
@@ -207,7 +196,7 @@ pool_run(const struct conf *c, int fd, worker_fn fn, void *arg)
 	log_info("starting %d workers on %s", n, c->listen);
 	for (;;) {
 		for (int i = 0; i < n && !stopping; i++)
-			if (slots[i].pid == 0 && now_ms() >= slots[i].not_before_ms)
+			if (slots[i].pid == 0 && time_mono_ms() >= slots[i].not_before_ms)
 				spawn(&slots[i], fd, fn, arg, &old);
 		switch (sigtimedwait(&set, NULL, &tick)) {
 		case SIGTERM:
@@ -216,7 +205,7 @@ pool_run(const struct conf *c, int fd, worker_fn fn, void *arg)
 				log_info("stopping: draining %d workers",
 				    alive(slots, n));
 				stopping = 1;
-				deadline = now_ms() + c->shutdown_timeout * 1000LL;
+				deadline = time_mono_ms() + c->shutdown_timeout * 1000LL;
 				signal_all(slots, n, SIGTERM);
 			}
 			break;
@@ -231,11 +220,11 @@ pool_run(const struct conf *c, int fd, worker_fn fn, void *arg)
 			bury(slots, n, pid, status, stopping);
 		if (stopping && alive(slots, n) == 0)
 			break;
-		if (stopping && now_ms() > deadline) {
+		if (stopping && time_mono_ms() > deadline) {
 			log_warn("shutdown_timeout passed: killing %d workers",
 			    alive(slots, n));
 			signal_all(slots, n, SIGKILL);
-			deadline = now_ms() + 60000;
+			deadline = time_mono_ms() + 60000;
 		}
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "valid.h"
 
-#define TOKEN_MAX_DAYS	36500
 
 struct cli {
 	struct conf	 conf;
@@ -151,18 +150,18 @@ token_create(struct cli *c)
 		return 1;
 	}
 	if (expires != NULL) {
-		if (valid_positive_int(expires, TOKEN_MAX_DAYS, &days) !=
+		if (valid_positive_int(expires, WH_TOKEN_MAX_DAYS, &days) !=
 		    VALID_INT_OK) {
 			fprintf(stderr, "webhookctl: --expires-days takes 1 to "
-			    "%d\n", TOKEN_MAX_DAYS);
+			    "%d\n", WH_TOKEN_MAX_DAYS);
 			return 1;
 		}
 		ms = days * 86400000LL;
 	}
 	if (expires_in != NULL && (conf_parse_duration(expires_in, &ms) == -1 ||
-	    ms < 1000 || ms > TOKEN_MAX_DAYS * 86400000LL)) {
+	    ms < 1000 || ms > WH_TOKEN_MAX_DAYS * 86400000LL)) {
 		fprintf(stderr, "webhookctl: --expires-in takes a duration from "
-		    "1s to %dd, such as 90s, 12h or 30d\n", TOKEN_MAX_DAYS);
+		    "1s to %dd, such as 90s, 12h or 30d\n", WH_TOKEN_MAX_DAYS);
 		return 1;
 	}
 	crypto_token_new(tok);

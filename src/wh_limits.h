@@ -56,6 +56,20 @@
 #define WH_METRICS_REQUEST_MAX 4096          /* read of a scrape's request */
 #define WH_METRICS_STATS_MS    1000          /* queue figures are this fresh */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
+#define WH_DB_MAX_PARAMS       72            /* placeholders of one statement */
+#define WH_DB_MAX_COLS         20            /* columns of one result */
+#define WH_DQ_MAX_BATCH        64            /* deliveries claimed per statement */
+#define WH_DISPATCH_DB_RETRY_MS 500          /* dispatcher: after a database error */
+#define WH_DELIVER_EXCERPT     1024          /* kept of a response body */
+#define WH_DELIVER_BODY_LIMIT  (1024 * 1024) /* read of a response before too_large */
+#define WH_CONF_MAX_RETRIES    32            /* steps of retry_schedule */
+#define WH_CONF_MAX_FILE       (1024 * 1024) /* a configuration file */
+#define WH_TOKEN_MAX_DAYS      36500         /* webhookctl token create --expires-* */
+#define WH_RESP_MAX_HEADERS    10            /* headers of one response */
+#define WH_POOL_MAX_WORKERS    256
+#define WH_POOL_FAST_EXIT_MS   1000          /* a worker dying this soon is a crash loop */
+#define WH_POOL_MAX_BACKOFF_MS 5000          /* between respawns in a crash loop */
+#define WH_POOL_FORK_RETRY_MS  1000          /* after fork failed */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
 
 _Static_assert(WH_SEALED_MAX <= WH_SEALED_COL,

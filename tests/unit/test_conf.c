@@ -525,7 +525,7 @@ test_retry_schedule(void **state)
 	    "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,32\n"
 	    REQUIRED, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(c.retry_n, CONF_MAX_RETRIES);
+	assert_int_equal(c.retry_n, WH_CONF_MAX_RETRIES);
 	assert_int_equal(c.retry_ms[31], 32000);
 	conf_free(&c);
 

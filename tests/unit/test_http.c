@@ -423,10 +423,10 @@ test_resp_headers(void **state)
 	assert_int_equal(r.nheaders, 1);
 	assert_string_equal(r.hname[0], "Allow");
 	assert_string_equal(r.hval[0], "GET, HEAD");
-	for (int i = 1; i < RESP_MAX_HEADERS; i++)
+	for (int i = 1; i < WH_RESP_MAX_HEADERS; i++)
 		assert_int_equal(resp_header(&r, "X-N", "v"), 0);
 	assert_int_equal(resp_header(&r, "X-Over", "v"), -1);
-	assert_int_equal(r.nheaders, RESP_MAX_HEADERS);
+	assert_int_equal(r.nheaders, WH_RESP_MAX_HEADERS);
 
 	resp_reset(&r);
 	assert_int_equal(r.nheaders, 0);
