@@ -37,7 +37,12 @@ struct disp {
 	int			 inflight;
 	struct fair		*fair;		/* in flight per webhook, host */
 	struct buf		 exclude;	/* what the next claim skips */
-	int			 trimmed_last;	/* the last claim held some back */
+	int			 trimmed_last;	/* the last claim gave some back */
+	/* Claimed, waiting here for their webhook or host to have room,
+	 * oldest first; given back before their lease could run out. */
+	struct held		*held, *held_last;
+	int			 nheld;
+	long long		 hold_ms;	/* the longest one may wait */
 	int			 notify_fd;	/* -1: none */
 	struct metrics		*metrics;	/* NULL: none */
 	long long		 stats_ms;	/* when depth was read */
@@ -132,13 +137,129 @@ struct claim_ctx {
 
 static void	finished(struct disp *, struct job *);
 
-/* One claimed delivery: start it, or cancel it when it may not go out. */
+/* A claimed delivery held back: its row (the body copied), its claim. */
+struct held {
+	struct dq_job_row	 row;
+	char			*body;
+	unsigned long long	 claim;
+	uint64_t		 host;
+	long long		 since_ms;
+	struct held		*next;
+};
+
+/* Starts a delivery its caps allow (fair_take said FAIR_GO, or the row
+ * cannot be sent at all: r->bad). */
+static void
+launch(struct disp *d, const struct dq_job_row *r, unsigned long long claim,
+    uint64_t host)
+{
+	struct job	*j;
+
+	if ((j = job_new(r, &d->conf, &d->keys, claim)) == NULL) {
+		if (r->bad == NULL)
+			fair_done(d->fair, r->webhook_id, host);
+		return;		/* out of memory: the lease brings it back */
+	}
+	j->host = host;
+	if (j->not_sent != NULL) {
+		/* Nothing to send: its failed attempt is recorded at once. */
+		if (r->bad == NULL)
+			fair_done(d->fair, j->webhook_id, host);
+		finished(d, j);
+		return;
+	}
+	if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK) {
+		fair_done(d->fair, j->webhook_id, host);
+		job_free(j);
+		return;
+	}
+	d->inflight++;
+}
+
+/* Keeps a claimed row to start when its webhook and host have room;
+ * -1 when there is no room to keep it (give it back). */
+static int
+hold(struct disp *d, const struct dq_job_row *r, unsigned long long claim,
+    uint64_t host)
+{
+	struct held	*h;
+
+	if (d->hold_ms <= 0 || !fair_hold(d->fair, r->webhook_id))
+		return -1;
+	if ((h = malloc(sizeof(*h))) == NULL ||
+	    (h->body = malloc(r->body_len + 1)) == NULL) {
+		free(h);
+		fair_unhold(d->fair, r->webhook_id);
+		return -1;
+	}
+	h->row = *r;
+	memcpy(h->body, r->body, r->body_len);
+	h->body[r->body_len] = '\0';
+	h->row.body = h->body;
+	h->claim = claim;
+	h->host = host;
+	h->since_ms = time_mono_ms();
+	h->next = NULL;
+	if (d->held == NULL)
+		d->held = h;
+	else
+		d->held_last->next = h;
+	d->held_last = h;
+	d->nheld++;
+	return 0;
+}
+
+static void
+held_free(struct held *h)
+{
+	explicit_bzero(&h->row, sizeof(h->row));
+	free(h->body);
+	free(h);
+}
+
+/*
+ * Starts the held deliveries whose webhook and host have room now, oldest
+ * first; gives back those that waited hold_ms (or all, when stopping), so
+ * that none is sent after its lease could have ended.
+ */
+static void
+start_held(struct disp *d, int give_all_back)
+{
+	struct held	**pp = &d->held, *h;
+	long long	  now = time_mono_ms();
+	char		  id[1][WH_UUID_LEN + 1];
+	int		  go;
+
+	d->held_last = NULL;
+	while ((h = *pp) != NULL) {
+		go = 0;
+		if (give_all_back || now - h->since_ms >= d->hold_ms) {
+			memcpy(id[0], h->row.id, sizeof(id[0]));
+			dq_release(d->db, h->claim, id, 1);	/* else: lease */
+		} else if (fair_take(d->fair, h->row.webhook_id, h->host) ==
+		    FAIR_GO)
+			go = 1;
+		else {
+			d->held_last = h;
+			pp = &h->next;
+			continue;
+		}
+		*pp = h->next;
+		d->nheld--;
+		fair_unhold(d->fair, h->row.webhook_id);
+		if (go)
+			launch(d, &h->row, h->claim, h->host);
+		held_free(h);
+	}
+}
+
+/* One claimed delivery: start it, hold it or give it back when its
+ * webhook or host is full, or cancel it when it may not go out. */
 static int
 start_job(void *vctx, const struct dq_job_row *r)
 {
 	struct claim_ctx	*x = vctx;
 	struct disp		*d = x->d;
-	struct job		*j;
 	uint64_t		 host;
 
 	if (!r->webhook_exists || (!r->manual &&
@@ -151,29 +272,12 @@ start_job(void *vctx, const struct dq_job_row *r)
 	}
 	host = fair_host_key(r->endpoint_url);
 	if (r->bad == NULL && fair_take(d->fair, r->webhook_id, host) != FAIR_GO) {
-		if (x->nrelease < DQ_MAX_BATCH)
+		if (hold(d, r, x->claim, host) == -1 &&
+		    x->nrelease < DQ_MAX_BATCH)
 			memcpy(x->release[x->nrelease++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}
-	if ((j = job_new(r, &d->conf, &d->keys, x->claim)) == NULL) {
-		if (r->bad == NULL)
-			fair_done(d->fair, r->webhook_id, host);
-		return 0;	/* out of memory: the lease brings it back */
-	}
-	j->host = host;
-	if (j->not_sent != NULL) {
-		/* Nothing to send: its failed attempt is recorded at once. */
-		if (r->bad == NULL)
-			fair_done(d->fair, j->webhook_id, host);
-		finished(d, j);
-		return 0;
-	}
-	if (curl_multi_add_handle(d->multi, j->easy) != CURLM_OK) {
-		fair_done(d->fair, j->webhook_id, host);
-		job_free(j);
-		return 0;
-	}
-	d->inflight++;
+	launch(d, r, x->claim, host);
 	return 0;
 }
 
@@ -272,6 +376,7 @@ collect(struct disp *d)
 		fair_done(d->fair, j->webhook_id, j->host);
 		finished(d, j);
 	}
+	start_held(d, 0);
 }
 
 static int
@@ -400,8 +505,11 @@ run(struct disp *d)
 	    "batch %d, %d retries", d->conf.dispatcher_concurrency,
 	    d->conf.dispatcher_per_webhook, d->conf.dispatcher_per_host,
 	    d->conf.dispatcher_batch, d->conf.retry_n);
-	while (!stop_requested || d->inflight > 0 || d->to_record != NULL) {
+	while (!stop_requested || d->inflight > 0 || d->to_record != NULL ||
+	    d->nheld > 0) {
 		record(d);
+		if (stop_requested && d->nheld > 0)
+			start_held(d, 1);	/* back to the queue at once */
 		if (!stop_requested)
 			claim(d);
 		curl_multi_perform(d->multi, &running);
@@ -445,8 +553,13 @@ setup(struct disp *d, const char *cfg)
 	if ((d->db = db_new(&d->conf)) == NULL ||
 	    (d->multi = curl_multi_init()) == NULL ||
 	    (d->fair = fair_new(d->conf.dispatcher_per_webhook,
-	    d->conf.dispatcher_per_host, d->conf.dispatcher_concurrency)) == NULL)
+	    d->conf.dispatcher_per_host, d->conf.dispatcher_concurrency,
+	    WH_DISPATCH_HELD, WH_DISPATCH_HELD)) == NULL)
 		return -1;
+	/* A held delivery must start early enough to finish within its
+	 * lease (none is held when the lease is that short). */
+	d->hold_ms = d->conf.dispatcher_lease_ms - d->conf.delivery_timeout_ms -
+	    WH_DISPATCH_HOLD_MARGIN_MS;
 	curl_multi_setopt(d->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
 	    (long)d->conf.dispatcher_concurrency);
 	return 0;
@@ -498,6 +611,10 @@ main(int argc, char *argv[])
 			unlink(d.conf.dispatcher_notify);
 	}
 	metrics_close(d.metrics);
+	for (struct held *h = d.held, *n; h != NULL; h = n) {
+		n = h->next;
+		held_free(h);
+	}
 	for (struct job *j = d.to_record, *n; j != NULL; j = n) {
 		n = j->next;
 		job_free(j);

@@ -14,8 +14,10 @@ struct tally {
 
 struct fair {
 	int		 per_webhook, per_host, cap;
+	int		 per_webhook_held, max_held, nheld;
 	struct tally	*webhooks;	/* cap entries; n == 0: free */
 	struct tally	*hosts;
+	struct tally	*held;		/* max_held entries */
 	struct tally	*parked;	/* WH_DISPATCH_PARKED entries */
 	int		 nparked;
 };
@@ -35,7 +37,8 @@ fair_host_key(const char *url)
 }
 
 struct fair *
-fair_new(int per_webhook, int per_host, int max_inflight)
+fair_new(int per_webhook, int per_host, int max_inflight,
+    int per_webhook_held, int max_held)
 {
 	struct fair	*f;
 
@@ -44,8 +47,11 @@ fair_new(int per_webhook, int per_host, int max_inflight)
 	f->per_webhook = per_webhook;
 	f->per_host = per_host;
 	f->cap = max_inflight;
+	f->per_webhook_held = per_webhook_held;
+	f->max_held = max_held > 0 ? max_held : 1;
 	if ((f->webhooks = calloc((size_t)f->cap, sizeof(*f->webhooks))) == NULL ||
 	    (f->hosts = calloc((size_t)f->cap, sizeof(*f->hosts))) == NULL ||
+	    (f->held = calloc((size_t)f->max_held, sizeof(*f->held))) == NULL ||
 	    (f->parked = calloc(WH_DISPATCH_PARKED, sizeof(*f->parked))) == NULL) {
 		fair_free(f);
 		return NULL;
@@ -60,6 +66,7 @@ fair_free(struct fair *f)
 		return;
 	free(f->webhooks);
 	free(f->hosts);
+	free(f->held);
 	free(f->parked);
 	free(f);
 }
@@ -138,6 +145,28 @@ fair_done(struct fair *f, const char *webhook_id, uint64_t host)
 }
 
 int
+fair_hold(struct fair *f, const char *webhook_id)
+{
+	if (f->nheld >= f->max_held ||
+	    count(f->held, f->max_held, webhook_id, 0) >= f->per_webhook_held)
+		return 0;
+	add(f->held, f->max_held, webhook_id, 0);
+	f->nheld++;
+	return 1;
+}
+
+void
+fair_unhold(struct fair *f, const char *webhook_id)
+{
+	struct tally	*e;
+
+	if ((e = find(f->held, f->max_held, webhook_id, 0)) != NULL) {
+		e->n--;
+		f->nheld--;
+	}
+}
+
+int
 fair_exclusions(struct fair *f, struct buf *out)
 {
 	int	keep = 0;
@@ -145,9 +174,12 @@ fair_exclusions(struct fair *f, struct buf *out)
 	buf_reset(out);
 	if (buf_puts(out, " ") == -1)
 		return -1;
-	for (int i = 0; i < f->cap; i++)
-		if (f->webhooks[i].n >= f->per_webhook &&
-		    buf_printf(out, "%s ", f->webhooks[i].id) == -1)
+	/* Enough of these wait here already: one more claim (at most
+	 * WH_DQ_MAX_BATCH rows) could not all be held, so skip them. */
+	for (int i = 0; i < f->max_held; i++)
+		if (f->held[i].n > 0 &&
+		    f->held[i].n > f->per_webhook_held - WH_DQ_MAX_BATCH &&
+		    buf_printf(out, "%s ", f->held[i].id) == -1)
 			return -1;
 	for (int i = 0; i < f->nparked; i++) {
 		if (count(f->hosts, f->cap, NULL, f->parked[i].host) <

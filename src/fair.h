@@ -17,10 +17,13 @@ uint64_t	 fair_host_key(const char *url);
 
 /*
  * A tally for at most max_inflight transfers, each webhook allowed
- * per_webhook of them and each host per_host.  NULL when out of memory;
- * fair_free accepts NULL.
+ * per_webhook of them and each host per_host, and for deliveries held
+ * back (claimed, waiting for their webhook or host to have room): at most
+ * per_webhook_held per webhook and max_held in all.  NULL when out of
+ * memory; fair_free accepts NULL.
  */
-struct fair	*fair_new(int per_webhook, int per_host, int max_inflight);
+struct fair	*fair_new(int per_webhook, int per_host, int max_inflight,
+		    int per_webhook_held, int max_held);
 void		 fair_free(struct fair *);
 
 enum fair_verdict {
@@ -36,11 +39,17 @@ enum fair_verdict fair_take(struct fair *, const char *webhook_id,
 		    uint64_t host);
 void		 fair_done(struct fair *, const char *webhook_id, uint64_t host);
 
+/* May one more delivery of webhook_id be held back?  1 (counted until
+ * fair_unhold) or 0 (give it back to the queue). */
+int		 fair_hold(struct fair *, const char *webhook_id);
+void		 fair_unhold(struct fair *, const char *webhook_id);
+
 /*
  * The webhooks a claim should skip now, as " id id ... " (a leading and a
- * trailing space, never empty) in out: those at their cap, and the parked
- * ones whose host is still full (the others are forgotten).  0, or -1 when
- * out of memory.
+ * trailing space, never empty) in out: those with more than
+ * per_webhook_held - WH_DQ_MAX_BATCH held back already (so that a claim
+ * never brings more of them than can be held), and the parked ones whose host is still full and that
+ * cannot be held (the others are forgotten).  0, or -1 when out of memory.
  */
 int		 fair_exclusions(struct fair *, struct buf *out);
 

@@ -49,6 +49,11 @@
 #define WH_MANUAL_PENDING      100           /* default manual_pending_max */
 #define WH_DISPATCH_PER_WEBHOOK 4            /* default dispatcher_per_webhook */
 #define WH_DISPATCH_PER_HOST   16            /* default dispatcher_per_host */
+#define WH_DISPATCH_HELD       256           /* claimed deliveries a dispatcher keeps
+                                              * waiting for room, per webhook and
+                                              * in all */
+#define WH_DISPATCH_HOLD_MARGIN_MS 1000      /* a held delivery starts this long
+                                              * before its lease could end */
 #define WH_DISPATCH_PARKED     1024          /* webhooks a dispatcher remembers as
                                               * waiting for their host */
 #define WH_METRICS_CLIENTS     8             /* scrapes served at once */

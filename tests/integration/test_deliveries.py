@@ -1453,6 +1453,55 @@ def test_a_slow_host_does_not_hold_up_other_hosts():
 
 
 @test
+def test_a_burst_for_one_webhook_goes_out_at_full_speed_within_its_cap():
+    """300 events for one webhook with a lease long enough to hold claimed
+    deliveries: the dispatcher keeps them and starts each as a slot of the 4
+    frees, instead of giving them back to the queue and waiting to poll."""
+    stop_all()
+    svc = new_service()
+    u = new_user("burst")
+    h = make_hook(u, T()[0], "slow?ms=20")
+    ids = emit_many(svc, u, T()[0], 300, threads=8)
+    t0 = time.monotonic()
+    solo("burst", dispatcher_lease_ms="60s", delivery_timeout_ms="5s", dispatcher_poll_ms="500ms")
+    got = receiver().wait(300, prefix=h.prefix, timeout=30)
+    took = time.monotonic() - t0
+    check(len({q.webhook_id for q in got}) == 300 and set(ids) <= {q.webhook_id for q in got},
+          "%d of 300 events delivered in %.1f s" % (len({q.webhook_id for q in got}), took))
+    peak = receiver().peak(h.prefix)
+    check(peak <= PER_WEBHOOK, "%d transfers at once (cap %d)" % (peak, PER_WEBHOOK))
+    # 300 x 20 ms over 4 slots is 1.5 s; polling every 500 ms for 4 at a
+    # time would take 37 s
+    check(took < 10, "300 deliveries of 20 ms over %d slots took %.1f s" % (PER_WEBHOOK, took))
+    print("#   300 deliveries in %.1f s, at most %d at once" % (took, peak))
+
+
+@test
+def test_held_deliveries_go_back_to_the_queue_on_sigterm():
+    """Deliveries a dispatcher holds (claimed, waiting for a slot) are given
+    back when it stops, so another dispatcher sends them at once, not after
+    their lease."""
+    stop_all()
+    svc = new_service()
+    u = new_user("held_back")
+    h = make_hook(u, T()[0], "slow?ms=1500")
+    ids = emit_many(svc, u, T()[0], 10)
+    d = solo("holder", dispatcher_lease_ms="60s", delivery_timeout_ms="5s", dispatcher_per_webhook="1")
+    wait_for(lambda: len(h.reqs()) >= 1, 5, "the first attempt")
+    rc = d.stop()
+    check(rc == 0, "the dispatcher exited %r on SIGTERM" % rc)
+    sent = {q.webhook_id for q in h.reqs()}
+    check(len(sent) <= 2, "%d sent before the stop with dispatcher_per_webhook 1" % len(sent))
+    t0 = time.monotonic()
+    extra("after", dispatcher_per_webhook="8")
+    got = receiver().wait(10, prefix=h.prefix, timeout=20)
+    took = time.monotonic() - t0
+    check(set(ids) <= {q.webhook_id for q in got}, "after the stop, %d of 10 delivered in %.1f s (the "
+          "held ones should not wait for their 60 s lease)" % (len(set(ids) & {q.webhook_id for q in got}), took))
+    check(took < 15, "the given-back deliveries took %.1f s" % took)
+
+
+@test
 def test_files_holding_secrets_must_be_private():
     """The dispatcher refuses a key file, or a configuration file holding
     db_password, that its group or others may read, naming the file."""
