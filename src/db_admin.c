@@ -144,7 +144,10 @@ migrate_one(struct db *db, const char *dir, const char *file, int *applied)
 	enum db_rc	 rc;
 	char		*sql;
 
-	rc = db_exec(db, ST_MIG_APPLIED, ARGS(a), col, 1, db_count_row, &seen, NULL);
+	/* The version alone says whether it ran (a[0]); recording it also
+	 * keeps the file's name. */
+	rc = db_exec(db, ST_MIG_APPLIED, (struct db_args){ a, 1 }, col, 1,
+	    db_count_row, &seen, NULL);
 	if (rc != DB_OK || seen > 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", dir, file);

@@ -60,7 +60,7 @@ write_delivery(struct ctx *c, int status, const char *webhook_id,
 		jw_arr(&w);
 		if ((rc = db_attempt_list(c->svc->db, id, add_attempt_cb,
 		    &w)) != DB_OK)
-			return rc == DB_NOTFOUND ? DB_ERR : rc;
+			return rc;
 		jw_arr_end(&w);
 		jw_obj_end(&w);
 	}
@@ -155,7 +155,7 @@ h_webhook_test(struct ctx *c)
 		return;
 	}
 	if (rc != DB_OK) {
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 		return;
 	}
 	events_notify(c->svc->conf->dispatcher_notify);
@@ -369,7 +369,7 @@ h_delivery_list(struct ctx *c)
 	    has_cursor ? at : NULL, has_cursor ? after : NULL, l.rows.size + 1,
 	    add_delivery_cb, &l);
 	if (rc != DB_OK)
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 	else
 		answer_dlist(c, &l, w.id);
 }

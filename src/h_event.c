@@ -173,7 +173,7 @@ h_event_create(struct ctx *c)
 		return;
 	}
 	if (rc != DB_OK) {
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 		return;
 	}
 	if (r.deliveries > 0 && !r.replayed)

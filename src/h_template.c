@@ -42,7 +42,7 @@ h_template_list(struct ctx *c)
 	if (rc == DB_OK && (count = page_count_from_rows(&p, rows.fetched)) < 0)
 		rc = db_template_count(c->svc->db, &count);
 	if (rc != DB_OK) {
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 		return;
 	}
 	page_answer(c, &p, count, "/webhooks/v1/templates/", &rows);

@@ -157,8 +157,9 @@ answer_duplicate(struct ctx *c, const char *tpl)
 
 	if ((rc = db_webhook_id_by_template(c->svc->db, c->who.user_id, tpl,
 	    id)) != DB_OK) {
-		/* Deleted in between: the create may simply be retried. */
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_DOWN : rc);
+		/* Deleted in between (DB_NOTFOUND too): the create may
+		 * simply be retried, so 503, never 404. */
+		resp_error(c->resp, WH_E_UNAVAILABLE, NULL, NULL);
 		return;
 	}
 	if ((o = json_object_new_object()) == NULL ||
@@ -249,7 +250,7 @@ h_webhook_create(struct ctx *c)
 		return;
 	}
 	if (rc != DB_OK) {
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 		return;
 	}
 	log_info("user %llu created webhook %s for template %s",
@@ -463,7 +464,7 @@ h_webhook_list(struct ctx *c)
 	if (rc == DB_OK && (count = page_count_from_rows(&p, l.rows.fetched)) < 0)
 		rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count);
 	if (rc != DB_OK) {
-		ctx_db_error(c, rc == DB_NOTFOUND ? DB_ERR : rc);
+		ctx_db_error(c, rc);
 		return;
 	}
 	page_answer(c, &p, count, "/webhooks/v1/webhook/", &l.rows);

@@ -11,11 +11,31 @@
 
 static void	service_route(struct svc *, const struct req *, struct resp *);
 
+/*
+ * The one mapping of database results to the contract's errors.  Only a
+ * lookup's wrapper (db_*_get, update, delete) gives DB_NOTFOUND, so it is
+ * the caller's object that is missing: 404.  A duplicate, a deadlock that
+ * retries did not resolve, an outage or any other error leaves the
+ * request without effect: 503.  (DB_DUP and DB_LIMIT have answers of their
+ * own where they can happen.)
+ */
+static enum wh_err
+err_of_db(enum db_rc rc)
+{
+	switch (rc) {
+	case DB_OK:
+		return WH_OK;
+	case DB_NOTFOUND:
+		return WH_E_NOT_FOUND;
+	default:
+		return WH_E_UNAVAILABLE;
+	}
+}
+
 void
 ctx_db_error(struct ctx *c, enum db_rc rc)
 {
-	resp_error(c->resp, rc == DB_NOTFOUND ? WH_E_NOT_FOUND :
-	    WH_E_UNAVAILABLE, NULL, NULL);
+	resp_error(c->resp, err_of_db(rc), NULL, NULL);
 }
 
 int
