@@ -260,6 +260,7 @@ start_job(void *vctx, const struct dq_job_row *r)
 {
 	struct claim_ctx	*x = vctx;
 	struct disp		*d = x->d;
+	enum fair_verdict	 v;
 	uint64_t		 host;
 
 	if (!r->webhook_exists || (!r->manual &&
@@ -271,9 +272,13 @@ start_job(void *vctx, const struct dq_job_row *r)
 		return 0;
 	}
 	host = fair_host_key(r->endpoint_url);
-	if (r->bad == NULL && fair_take(d->fair, r->webhook_id, host) != FAIR_GO) {
-		if (hold(d, r, x->claim, host) == -1 &&
-		    x->nrelease < DQ_MAX_BATCH)
+	if (r->bad == NULL &&
+	    (v = fair_take(d->fair, r->webhook_id, host)) != FAIR_GO) {
+		if (hold(d, r, x->claim, host) == 0)
+			return 0;
+		if (v == FAIR_HOST_FULL)
+			fair_park(d->fair, r->webhook_id, host);
+		if (x->nrelease < DQ_MAX_BATCH)
 			memcpy(x->release[x->nrelease++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}

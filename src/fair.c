@@ -107,8 +107,8 @@ add(struct tally *t, int n, const char *id, uint64_t host)
 		e->n++;
 }
 
-static void
-park(struct fair *f, const char *webhook_id, uint64_t host)
+void
+fair_park(struct fair *f, const char *webhook_id, uint64_t host)
 {
 	for (int i = 0; i < f->nparked; i++)
 		if (strcmp(f->parked[i].id, webhook_id) == 0)
@@ -124,10 +124,8 @@ fair_take(struct fair *f, const char *webhook_id, uint64_t host)
 {
 	if (count(f->webhooks, f->cap, webhook_id, 0) >= f->per_webhook)
 		return FAIR_WEBHOOK_FULL;
-	if (count(f->hosts, f->cap, NULL, host) >= f->per_host) {
-		park(f, webhook_id, host);
+	if (count(f->hosts, f->cap, NULL, host) >= f->per_host)
 		return FAIR_HOST_FULL;
-	}
 	add(f->webhooks, f->cap, webhook_id, 0);
 	add(f->hosts, f->cap, NULL, host);
 	return FAIR_GO;

@@ -33,10 +33,13 @@ enum fair_verdict {
 };
 
 /* May a delivery of webhook_id to host start now?  FAIR_GO counts it
- * (until fair_done); a host-full webhook is remembered (parked) so that
- * claims leave it alone until its host has room. */
+ * (until fair_done). */
 enum fair_verdict fair_take(struct fair *, const char *webhook_id,
 		    uint64_t host);
+
+/* A delivery of webhook_id was given back because its host was full:
+ * claims leave the webhook alone until the host has room (parked). */
+void		 fair_park(struct fair *, const char *webhook_id, uint64_t host);
 void		 fair_done(struct fair *, const char *webhook_id, uint64_t host);
 
 /* May one more delivery of webhook_id be held back?  1 (counted until

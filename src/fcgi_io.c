@@ -22,48 +22,41 @@ parse_length(const char *s)
 	return v;
 }
 
-static void
-drain(FCGX_Stream *in)
+void
+fcgi_drain(FCGX_Request *r)
 {
 	char	tmp[8192];
 
-	while (FCGX_GetStr(tmp, sizeof(tmp), in) > 0)
+	while (FCGX_GetStr(tmp, sizeof(tmp), r->in) > 0)
 		;
 }
 
-/* Reads the body: a declared length exactly, else up to EOF, capped. */
+/* req_body_fn: up to EOF, never more than limit bytes kept. */
 static int
-read_body(FCGX_Request *r, struct req *q, struct buf *body)
+read_body(void *src, size_t limit, const char **body, size_t *len,
+    int *too_large)
 {
-	long long	want = q->content_length;
-	size_t		cap = WH_MAX_EVENT_BODY;
-	char		tmp[8192];
-	int		n;
+	struct fcgi_body	*b = src;
+	char			 tmp[8192];
+	int			 n;
 
-	buf_reset(body);
-	if (want > (long long)cap) {
-		q->body_too_large = 1;
-		drain(r->in);
-		return 0;
-	}
-	while ((n = FCGX_GetStr(tmp, sizeof(tmp), r->in)) > 0) {
-		if (body->len + (size_t)n > cap) {
-			q->body_too_large = 1;
-			drain(r->in);
+	buf_reset(&b->buf);
+	*too_large = 0;
+	while ((n = FCGX_GetStr(tmp, sizeof(tmp), b->r->in)) > 0) {
+		if (b->buf.len + (size_t)n > limit) {
+			*too_large = 1;
 			break;
 		}
-		if (buf_append(body, tmp, (size_t)n) == -1) {
-			drain(r->in);
+		if (buf_append(&b->buf, tmp, (size_t)n) == -1)
 			return -1;
-		}
 	}
-	q->body = body->data != NULL ? body->data : "";
-	q->body_len = body->len;
+	*body = b->buf.data != NULL ? b->buf.data : "";
+	*len = b->buf.len;
 	return 0;
 }
 
-int
-fcgi_read_request(FCGX_Request *r, struct req *q, struct buf *body)
+void
+fcgi_read_request(FCGX_Request *r, struct req *q, struct fcgi_body *b)
 {
 	const char	*uri, *qm;
 
@@ -91,7 +84,9 @@ fcgi_read_request(FCGX_Request *r, struct req *q, struct buf *body)
 	q->origin = FCGX_GetParam("HTTP_ORIGIN", r->envp);
 	q->acr_method = FCGX_GetParam("HTTP_ACCESS_CONTROL_REQUEST_METHOD",
 	    r->envp);
-	return read_body(r, q, body);
+	b->r = r;
+	q->read_body = read_body;
+	q->body_src = b;
 }
 
 static const char *

@@ -8,13 +8,22 @@
 #include "buf.h"
 #include "http.h"
 
+/* Where a request's body is read from, and the worker's buffer for it. */
+struct fcgi_body {
+	FCGX_Request	*r;
+	struct buf	 buf;
+};
+
 /*
- * Fills q from the FastCGI environment of r and reads the body into body
- * (at most WH_MAX_EVENT_BODY bytes; past that q->body_too_large is set and
- * the rest is drained).  The strings of q live until FCGX_Finish_r.
- * Returns 0, or -1 when memory runs out.
+ * Fills q from the FastCGI environment of r; its body is read only when
+ * the service asks (q->read_body, from b, which must outlive q).  The
+ * strings of q live until FCGX_Finish_r.
  */
-int	fcgi_read_request(FCGX_Request *r, struct req *q, struct buf *body);
+void	fcgi_read_request(FCGX_Request *r, struct req *q, struct fcgi_body *b);
+
+/* Reads what is left of the request's body, so that nothing of it is
+ * taken for the next request on a kept connection. */
+void	fcgi_drain(FCGX_Request *r);
 
 /* Writes the response: status line, headers, and the body unless HEAD. */
 void	fcgi_write_response(FCGX_Request *r, const struct req *q,

@@ -28,6 +28,8 @@ struct ctx {
 	const struct req	*req;
 	struct resp		*resp;
 	struct principal	 who;
+	const char		*body_text;	/* as read, RF_BODY */
+	size_t			 body_len;
 	json_object		*body;		/* the parsed object, RF_BODY */
 	const char		*id;		/* the path's id segment */
 	size_t			 id_len;

@@ -23,8 +23,17 @@ enum http_method {
 };
 
 /*
- * A request.  The strings point into the FastCGI environment or the body
- * buffer and live until the response is written.
+ * Reads the request's body, at most limit bytes, once the route that says
+ * the limit is known: *body and *len point into memory the reader owns
+ * until the response is written; *too_large is set when there is more
+ * (which is not kept).  Returns 0, or -1 when memory runs out.
+ */
+typedef int (*req_body_fn)(void *src, size_t limit, const char **body,
+    size_t *len, int *too_large);
+
+/*
+ * A request.  The strings point into the FastCGI environment and live
+ * until the response is written; the body is read on demand.
  */
 struct req {
 	enum http_method	 method;
@@ -39,9 +48,8 @@ struct req {
 	const char		*request_id;
 	const char		*origin;	/* Origin header, CORS */
 	const char		*acr_method;	/* Access-Control-Request-Method */
-	const char		*body;		/* NULL unless read */
-	size_t			 body_len;
-	int			 body_too_large; /* over WH_MAX_EVENT_BODY */
+	req_body_fn		 read_body;	/* NULL: no body */
+	void			*body_src;
 };
 
 

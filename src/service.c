@@ -230,30 +230,41 @@ check_body(struct ctx *c, const struct route *r)
 	enum json_tokener_error	 jerr;
 	const char		*why;
 	struct jsonx_span	 nul_key;
+	char			 why413[64];
+	int			 too_large = 0;
 
-	if (q->body_too_large || (q->content_length > 0 &&
+	/* The route's limit, checked before anything is read when the length
+	 * is declared; otherwise no more than the limit is kept. */
+	if ((q->content_length > 0 &&
 	    (unsigned long long)q->content_length > r->max_body) ||
-	    q->body_len > r->max_body) {
-		resp_error(c->resp, WH_E_TOO_LARGE, r->max_body > WH_MAX_BODY ?
-		    "Request body is larger than 256 KiB." :
-		    "Request body is larger than 64 KiB.", NULL);
+	    (q->read_body != NULL && q->read_body(q->body_src, r->max_body,
+	    &c->body_text, &c->body_len, &too_large) == 0 && too_large)) {
+		snprintf(why413, sizeof(why413), "Request body is larger than "
+		    "%zu KiB.", r->max_body / 1024);
+		resp_error(c->resp, WH_E_TOO_LARGE, why413, NULL);
 		return -1;
 	}
+	if (q->read_body != NULL && c->body_text == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return -1;
+	}
+	if (c->body_text == NULL)
+		c->body_text = "";
 	if (!http_is_json_type(q->content_type)) {
 		resp_error(c->resp, WH_E_MEDIA_TYPE, NULL, NULL);
 		return -1;
 	}
-	if (q->body_len == 0) {
+	if (c->body_len == 0) {
 		resp_error(c->resp, WH_E_PARSE, "Request body is empty: "
 		    "expected a JSON object.", NULL);
 		return -1;
 	}
-	if ((why = jsonx_check(q->body, q->body_len, &nul_key)) != NULL) {
+	if ((why = jsonx_check(c->body_text, c->body_len, &nul_key)) != NULL) {
 		resp_error(c->resp, WH_E_PARSE, why, NULL);
 		return -1;
 	}
 	if (nul_key.len > 0) {
-		answer_nul_key(c, q->body + nul_key.off, nul_key.len);
+		answer_nul_key(c, c->body_text + nul_key.off, nul_key.len);
 		return -1;
 	}
 	if ((tok = json_tokener_new_ex(WH_MAX_JSON_DEPTH)) == NULL) {
@@ -262,13 +273,13 @@ check_body(struct ctx *c, const struct route *r)
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
-	c->body = json_tokener_parse_ex(tok, q->body, (int)q->body_len);
+	c->body = json_tokener_parse_ex(tok, c->body_text, (int)c->body_len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) != q->body_len) {
+	    json_tokener_get_parse_end(tok) != c->body_len) {
 		/* Only white space may follow the value. */
-		for (size_t i = json_tokener_get_parse_end(tok); i < q->body_len; i++)
-			if (strchr(" \t\r\n", q->body[i]) == NULL || q->body[i] == '\0')
+		for (size_t i = json_tokener_get_parse_end(tok); i < c->body_len; i++)
+			if (strchr(" \t\r\n", c->body_text[i]) == NULL || c->body_text[i] == '\0')
 				jerr = json_tokener_error_parse_unexpected;
 	}
 	json_tokener_free(tok);

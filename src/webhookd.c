@@ -72,7 +72,7 @@ elapsed_us(const struct timespec *t0)
 }
 
 static void
-serve_one(struct svc *svc, FCGX_Request *r, struct buf *body,
+serve_one(struct svc *svc, FCGX_Request *r, struct fcgi_body *body,
     struct resp *resp)
 {
 	struct req	q;
@@ -80,10 +80,9 @@ serve_one(struct svc *svc, FCGX_Request *r, struct buf *body,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	resp_reset(resp);
-	if (fcgi_read_request(r, &q, body) == -1)
-		resp_error(resp, WH_E_NOMEM, NULL, NULL);
-	else
-		service_handle(svc, &q, resp);
+	fcgi_read_request(r, &q, body);
+	service_handle(svc, &q, resp);
+	fcgi_drain(r);
 	fcgi_write_response(r, &q, resp);
 	log_debug("%s %.*s %d %lldus id=%s", FCGX_GetParam("REQUEST_METHOD",
 	    r->envp), (int)(q.path_len > 200 ? 200 : q.path_len), q.path,
@@ -95,7 +94,7 @@ worker_main(int fd, void *arg)
 {
 	struct app	*app = arg;
 	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL, { 0 } };
-	struct buf	 body = { 0 };
+	struct fcgi_body body = { NULL, { 0 } };
 	struct resp	 resp;
 	FCGX_Request	 r;
 	sigset_t	 busy;
@@ -136,7 +135,7 @@ worker_main(int fd, void *arg)
 	}
 	FCGX_Free(&r, 0);
 	resp_free(&resp);
-	buf_free(&body);
+	buf_free(&body.buf);
 	auth_cache_free(svc.auth);
 	buf_free(&svc.scratch);
 	db_free(svc.db);

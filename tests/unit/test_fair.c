@@ -100,9 +100,14 @@ per_host_cap_parks_webhooks(void **state)
 	assert_int_equal(fair_take(f, W1, slow), FAIR_GO);
 	assert_int_equal(fair_take(f, W1, slow), FAIR_GO);
 	assert_int_equal(fair_take(f, W2, slow), FAIR_GO);
-	/* The host is full: another webhook on it waits, and is skipped. */
+	/* The host is full: another webhook on it waits; given back, it is
+	 * skipped (parked) until the host has room. */
 	assert_int_equal(fair_take(f, W3, slow), FAIR_HOST_FULL);
 	assert_int_equal(fair_take(f, W1, slow), FAIR_HOST_FULL);
+	assert_int_equal(fair_exclusions(f, &b), 0);
+	assert_string_equal(b.data, " ");
+	fair_park(f, W3, slow);
+	fair_park(f, W1, slow);
 	assert_int_equal(fair_take(f, W3, fast), FAIR_GO);
 	assert_int_equal(fair_exclusions(f, &b), 0);
 	assert_non_null(strstr(b.data, " " W3 " "));
@@ -130,6 +135,7 @@ parked_set_is_bounded(void **state)
 	for (int i = 0; i < WH_DISPATCH_PARKED + 10; i++) {
 		snprintf(id, sizeof(id), "0193a3c4-0000-7000-8000-%012d", 100 + i);
 		assert_int_equal(fair_take(f, id, h), FAIR_HOST_FULL);
+		fair_park(f, id, h);
 	}
 	assert_int_equal(fair_exclusions(f, &b), 0);
 	/* The first WH_DISPATCH_PARKED parked ones. */
