@@ -20,7 +20,7 @@
 #
 # Then webhook-dispatcher, delivering to a receiver on loopback (an nginx
 # server that answers `return 204` and logs `$msec $http_webhook_id`) for
-# one user whose webhook has a secret, so every delivery is signed:
+# BENCH_DISPATCH_WEBHOOKS (16) users whose webhooks have secrets, so every delivery is signed:
 #
 #   drain     events queued through POST /events/ for
 #             BENCH_DISPATCH_QUEUE_SECONDS (8) as fast as wrk goes (8
@@ -318,17 +318,25 @@ say "dispatcher: receiver (nginx return 204) on 127.0.0.1:$RPORT"
 STACK_NGINX_ACCESS_LOG=off stack_nginx_run "$STATE" receiver "127.0.0.1:$RPORT" \
 	"$STATE/bench-receiver.conf" || die "receiver nginx"
 
+# The events go to HOOKS users' webhooks in turn (BENCH_DISPATCH_WEBHOOKS,
+# default 16: the platform's shape, many users); with 1, every event is for
+# one webhook, which dispatcher_per_webhook (4 transfers) then bounds.
 TEMPLATE=488f4644-057d-41e7-9a74-72c040602647
-{ ctl user add bench_dispatch >/dev/null && ctl user add bench_pipeline >/dev/null; } \
-	2>>"$STATE/log/seed.log" || die "user add; see $STATE/log/seed.log"
-HOOK_TOKEN=$(ctl token create bench_dispatch 2>>"$STATE/log/seed.log") || die "token create"
+HOOKS=${BENCH_DISPATCH_WEBHOOKS:-16}
+ctl user add bench_pipeline >/dev/null 2>>"$STATE/log/seed.log" || die "user add; see $STATE/log/seed.log"
 SVC_TOKEN=$(ctl token create bench_pipeline --service 2>>"$STATE/log/seed.log") ||
 	die "token create --service"
-SECRET=whsec_$(head -c 24 /dev/urandom | base64)
-out=$(curl -s -w '\n%{http_code}' --max-time 10 -X POST "$API/webhook/" \
-	-H "Authorization: Bearer $HOOK_TOKEN" -H 'Content-Type: application/json' \
-	-d "{\"api_template\":\"$TEMPLATE\",\"endpoint_url\":\"http://127.0.0.1:$RPORT/hook\",\"secret_hash\":\"$SECRET\"}")
-[[ ${out##*$'\n'} == 201 ]] || die "creating the receiver's webhook answered: $out"
+HOOK_USERS=''
+for ((i = 0; i < HOOKS; i++)); do
+	ctl user add "bench_dispatch$i" >/dev/null 2>>"$STATE/log/seed.log" || die "user add"
+	HOOK_TOKEN=$(ctl token create "bench_dispatch$i" 2>>"$STATE/log/seed.log") || die "token create"
+	SECRET=whsec_$(head -c 24 /dev/urandom | base64)
+	out=$(curl -s -w '\n%{http_code}' --max-time 10 -X POST "$API/webhook/" \
+		-H "Authorization: Bearer $HOOK_TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"api_template\":\"$TEMPLATE\",\"endpoint_url\":\"http://127.0.0.1:$RPORT/hook$i\",\"secret_hash\":\"$SECRET\"}")
+	[[ ${out##*$'\n'} == 201 ]] || die "creating the receiver's webhook answered: $out"
+	HOOK_USERS+="${HOOK_USERS:+,}bench_dispatch$i"
+done
 
 # db_count STATUS: deliveries with that status.
 db_count() {
@@ -361,7 +369,7 @@ kv() {
 events() {
 	local out=${3:-}
 	[[ -n $out ]] && rm -f "$out" "$out".*
-	BENCH_EVENTS_TOKEN=$SVC_TOKEN BENCH_EVENTS_TEMPLATE=$TEMPLATE BENCH_EVENTS_USER=bench_dispatch \
+	BENCH_EVENTS_TOKEN=$SVC_TOKEN BENCH_EVENTS_TEMPLATE=$TEMPLATE BENCH_EVENTS_USER=$HOOK_USERS \
 		BENCH_EVENTS_RATE=$1 BENCH_EVENTS_OUT=$out \
 		wrk -t1 -c"$SENDERS" -d"$2s" --timeout 10s -s "$LUA/events.lua" "$API/events/" || return 1
 	[[ -z $out ]] || cat "$out".* >"$out"
@@ -414,8 +422,8 @@ DISPATCHER_RC=$?
 
 conc=$(stack_conf_get "$CONF" dispatcher_concurrency)
 batch=$(stack_conf_get "$CONF" dispatcher_batch)
-printf '\nwebhook-dispatcher bench: %d CPU(s), concurrency %s, batch %s; signed POSTs (HMAC-SHA256) to nginx return 204 on loopback\n' \
-	"$(nproc)" "${conc:-64}" "${batch:-64}"
+printf '\nwebhook-dispatcher bench: %d CPU(s), concurrency %s, batch %s, %s webhooks; signed POSTs (HMAC-SHA256) to nginx return 204 on loopback\n' \
+	"$(nproc)" "${conc:-64}" "${batch:-64}" "$HOOKS"
 printf '%-8s %-56s %9s\n' part what 'per s'
 printf '%-8s %-56s %9.0f\n' queue "POST /events/, $SENDERS connections, dispatcher stopped" "$(kv "$QLINE" rate)"
 printf '%-8s %-56s %9s\n' drain "$SUCCEEDED deliveries recorded in ${DRAIN_SECS}s (start to last)" "$DRAIN_RATE"

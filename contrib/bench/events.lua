@@ -6,7 +6,8 @@
 -- POSTs events to .../events/ over wrk's keep-alive connections:
 --   BENCH_EVENTS_TOKEN     service token
 --   BENCH_EVENTS_TEMPLATE  API template id or name
---   BENCH_EVENTS_USER      the webhook owner
+--   BENCH_EVENTS_USER      the webhook owner, or several separated by commas
+--                          (each request the next, in turn)
 --   BENCH_EVENTS_RATE      events a second over all connections of this
 --                          thread, each request sent at its slot of a fixed
 --                          schedule (t0 + k / rate); 0: as fast as it goes
@@ -36,14 +37,17 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
-local path, headers, template, user, rate, out
+local path, headers, template, users, rate, out
 local t0, k, n = nil, 0, 0
 accepted, errors, late = 0, 0, 0
 
 function init(args)
    path = wrk.path
    template = os.getenv("BENCH_EVENTS_TEMPLATE")
-   user = os.getenv("BENCH_EVENTS_USER")
+   users = {}
+   for u in string.gmatch(os.getenv("BENCH_EVENTS_USER"), "[^,]+") do
+      table.insert(users, u)
+   end
    rate = tonumber(os.getenv("BENCH_EVENTS_RATE") or "0")
    headers = {
       ["Authorization"] = "Bearer " .. os.getenv("BENCH_EVENTS_TOKEN"),
@@ -80,7 +84,7 @@ function request()
    n = n + 1
    local body = string.format(
       '{"api_template":"%s","user":"%s","data":{"document_id":"bench-%d-%d","score":%d}}',
-      template, user, thread_id or 0, n, n % 20)
+      template, users[(n % #users) + 1], thread_id or 0, n, n % 20)
    return wrk.format("POST", path, headers, body)
 end
 
