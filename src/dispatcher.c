@@ -212,7 +212,8 @@ hold(struct disp *d, const struct dq_job_row *r, unsigned long long claim,
 static void
 held_free(struct held *h)
 {
-	explicit_bzero(&h->row, sizeof(h->row));
+	explicit_bzero(h->row.secret, sizeof(h->row.secret));
+	explicit_bzero(h->row.prev_secret, sizeof(h->row.prev_secret));
 	free(h->body);
 	free(h);
 }

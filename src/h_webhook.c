@@ -153,10 +153,9 @@ answer_duplicate(struct ctx *c, const char *tpl)
 {
 	char		 id[WH_UUID_LEN + 1];
 	json_object	*o;
-	enum db_rc	 rc;
 
-	if ((rc = db_webhook_id_by_template(c->svc->db, c->who.user_id, tpl,
-	    id)) != DB_OK) {
+	if (db_webhook_id_by_template(c->svc->db, c->who.user_id, tpl,
+	    id) != DB_OK) {
 		/* Deleted in between (DB_NOTFOUND too): the create may
 		 * simply be retried, so 503, never 404. */
 		resp_error(c->resp, WH_E_UNAVAILABLE, NULL, NULL);
