@@ -3,14 +3,20 @@
 and small helpers.
 
 test_api.py and test_deliveries.py import these; each wraps http_exchange()
-with what it records of every response (statuses, OpenAPI checks, leaks).
+with what it records of every response (statuses, OpenAPI checks, leaks),
+and both run through run_suite().
 """
 import datetime
 import http.client
 import json
+import signal
 import socket
 import ssl
+import subprocess
+import sys
+import tempfile
 import time
+import traceback
 
 MISSING = object()
 
@@ -154,3 +160,157 @@ def http_exchange(addr, method, target, headers=(), body=None, *, timeout=15.0, 
         sock.close()
     return Resp(method, target, hdrs, body if raw is None else raw, resp.status, resp.reason,
                 resp.getheaders(), rbody, time.monotonic() - t0)
+
+
+# ------------------------------------------------------------------ the runner
+
+def print_failure(name, reason, resp, label="last exchange"):
+    """A "not ok - NAME: REASON" line, the reason's other lines and the
+    exchange that failed, as "#" lines."""
+    lines = str(reason).splitlines() or [""]
+    print("not ok - %s: %s" % (name, lines[0]))
+    for line in lines[1:]:
+        print("#   %s" % line)
+    if resp is not None:
+        print("#   %s:" % label)
+        for line in resp.describe().splitlines():
+            print("#     %s" % line)
+
+
+def _on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def run_suite(tests, argv, doc, header, last, after_test=None, finish=None, footer=None):
+    """The one runner of the integration suites.
+
+    tests       the test functions (named test_*), in order
+    argv        [-k SUBSTRING]... [--list] [-h]
+    doc         printed by -h
+    header      lines printed (as "# ...") before the first test; a callable
+                taking the selected and total counts
+    last        callable: the exchange the current test made last (or None)
+    after_test  callable run after each test, returning problems (strings)
+                that fail a test that passed
+    finish      callable run once at the end, whatever happened
+    footer      callable: text added to the final "# N s" line
+
+    Prints "ok - NAME" or "not ok - NAME: REASON" per test, then exactly one
+    "N passed, N failed" line; returns the exit status (1 if any failed).
+    SIGTERM and SIGINT stop after the current test, which counts as failed.
+    """
+    ks = []
+    args = list(argv)
+    while args:
+        a = args.pop(0)
+        if a == "-k" and args:
+            ks.append(args.pop(0))
+        elif a.startswith("-k") and len(a) > 2:
+            ks.append(a[2:])
+        elif a == "--list":
+            for t in tests:
+                print(t.__name__[5:])
+            return 0
+        elif a in ("-h", "--help"):
+            print(doc)
+            return 0
+        else:
+            print("usage: %s [-k SUBSTRING]... [--list]" % sys.argv[0], file=sys.stderr)
+            return 2
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    selected = [t for t in tests if not ks or any(k in t.__name__ for k in ks)]
+    for line in header(len(selected), len(tests)):
+        print("# " + line)
+    passed = failed = 0
+    interrupted = False
+    t_start = time.monotonic()
+    try:
+        for t in selected:
+            name = t.__name__[5:]
+            t0 = time.monotonic()
+            err = None
+            try:
+                t()
+            except Fail as e:
+                err = (e, e.resp if e.resp is not None else last())
+            except NoResponse as e:
+                err = (e, None)
+            except (SystemExit, KeyboardInterrupt) as e:
+                interrupted = True
+                err = ("interrupted (%s %s)" % (type(e).__name__, e), None)
+            except Exception as e:  # noqa: BLE001 -- a test that raises has failed
+                tb = traceback.extract_tb(e.__traceback__)
+                where = "; ".join("%s:%d" % (f.name, f.lineno) for f in tb[-3:])
+                err = ("%s: %s (at %s)" % (type(e).__name__, e, where), last())
+            problems = []
+            if after_test is not None:
+                try:
+                    problems = after_test()
+                except Exception as e:  # noqa: BLE001
+                    problems = ["cleanup raised %s: %s" % (type(e).__name__, e)]
+            if err is None and problems:
+                err = ("after the test: " + "; ".join(problems), None)
+            if err is None:
+                passed += 1
+                print("ok - %s" % name)
+            else:
+                failed += 1
+                print_failure(name, err[0], err[1])
+            if time.monotonic() - t0 > 10:
+                print("#   (%s took %.1f s)" % (name, time.monotonic() - t0))
+            sys.stdout.flush()
+            if interrupted:
+                break
+    finally:
+        if finish is not None:
+            finish()
+    print("# %.1f s%s" % (time.monotonic() - t_start, footer() if footer else ""))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def each(cases, fn, last=lambda: None):
+    """Runs fn on every case; fails once, listing every failing case."""
+    failures = []
+    first = None
+    for c in cases:
+        try:
+            fn(c)
+        except (Fail, NoResponse) as e:
+            failures.append("[%s] %s" % (_trunc(repr(c), 100), e))
+            if first is None:
+                first = getattr(e, "resp", None) or last()
+    if failures:
+        raise Fail("%d of %d cases failed:\n%s" % (len(failures), len(cases), "\n".join(failures)), first)
+
+
+def wait_for(fn, timeout, what, interval=0.1):
+    """Calls fn until it returns a true value (returned); Fail after timeout,
+    naming what was awaited and fn's last value."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = fn()
+        except NoResponse as e:
+            last = e
+        if last and not isinstance(last, Exception):
+            return last
+        if time.monotonic() >= deadline:
+            raise Fail("timed out after %.1f s waiting for %s (last: %s)" % (timeout, what, _trunc(repr(last), 600)))
+        time.sleep(interval)
+
+
+def sh(cmd, timeout=120):
+    """A shell command, output to a temporary file (a command that starts a daemon
+    must not keep us waiting for EOF on a pipe): (exit status, output)."""
+    with tempfile.TemporaryFile() as f:
+        try:
+            p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, stdout=f, stderr=f,
+                               timeout=timeout)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout after %ds" % timeout
+        f.seek(0)
+        return rc, f.read().decode("utf-8", "replace")

@@ -49,6 +49,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
+    each as _each, run_suite, sh,
     MISSING, Fail, NoResponse, Resp, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 # --------------------------------------------------------------------------- config
@@ -107,6 +108,11 @@ LEAKS = []           # (secret, method, target) where a secret was seen
 REGISTRY = {}        # token -> set of webhook ids created with it (and not deleted)
 OPENAPI_PROBLEMS = []  # (method, target, status, problem): responses unlike doc/openapi.json
 _tls = threading.local()
+
+
+def each(cases, fn):
+    """harness.each, naming this suite's last exchange when a case fails."""
+    return _each(cases, fn, last=lambda: getattr(_tls, "last", None))
 
 
 def _record(status, method, target):
@@ -242,19 +248,6 @@ def expect_no_5xx(r):
           "expected a JSON response, got Content-Type %r" % r.header("Content-Type"), r)
 
 
-def each(cases, fn):
-    """Run fn on every case, collect the failures, fail once with all of them."""
-    failures = []
-    first = None
-    for c in cases:
-        try:
-            fn(c)
-        except (Fail, NoResponse) as e:
-            failures.append("[%s] %s" % (_trunc(repr(c), 100), e))
-            if first is None:
-                first = getattr(e, "resp", None) or getattr(_tls, "last", None)
-    if failures:
-        raise Fail("%d of %d cases failed:\n%s" % (len(failures), len(cases), "\n".join(failures)), first)
 
 
 def expect_page(r, *, count=None, n=None):
@@ -349,18 +342,6 @@ def check_webhook(w, r, *, template=None, url=None, status=None, has_secret=None
 
 # ---------------------------------------------------------------------- fixtures
 
-def sh(cmd, timeout=120):
-    """Run a shell command; output goes to a temporary file (not a pipe: a command
-    that starts a daemon must not keep us waiting for EOF)."""
-    with tempfile.TemporaryFile() as f:
-        try:
-            p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, stdout=f, stderr=f,
-                               timeout=timeout)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout after %ds" % timeout
-        f.seek(0)
-        return rc, f.read().decode("utf-8", "replace")
 
 
 def ctl(args, timeout=60, input=None):
@@ -2329,64 +2310,12 @@ def test_database_outage_503_and_recovery():
 
 # ---------------------------------------------------------------------------- runner
 
-def _print_failure(name, reason, resp):
-    lines = str(reason).splitlines() or [""]
-    print("not ok - %s: %s" % (name, lines[0]))
-    for line in lines[1:]:
-        print("#   %s" % line)
-    if resp is not None:
-        print("#   failing exchange:")
-        for line in resp.describe().splitlines():
-            print("#     %s" % line)
 
 
 def main(argv):
-    ks = []
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "-k" and args:
-            ks.append(args.pop(0))
-        elif a.startswith("-k") and len(a) > 2:
-            ks.append(a[2:])
-        elif a == "--list":
-            for t in TESTS:
-                print(t.__name__[5:])
-            return 0
-        elif a in ("-h", "--help"):
-            print(__doc__)
-            return 0
-        else:
-            print("usage: %s [-k SUBSTRING]... [--list]" % sys.argv[0], file=sys.stderr)
-            return 2
-    selected = [t for t in TESTS if not ks or any(k in t.__name__ for k in ks)]
-    print("# %s; %d of %d tests; WEBHOOKCTL=%r; run id %s" % (BASE_URL, len(selected), len(TESTS),
-                                                             WEBHOOKCTL, RUN))
-    passed = failed = 0
-    t_start = time.monotonic()
-    for t in selected:
-        name = t.__name__[5:]
-        _tls.last = None
-        t0 = time.monotonic()
-        try:
-            t()
-        except Fail as e:
-            failed += 1
-            _print_failure(name, e, e.resp if e.resp is not None else _tls.last)
-        except Exception as e:  # noqa: BLE001 -- a test that raises has failed
-            failed += 1
-            tb = traceback.extract_tb(e.__traceback__)
-            where = "; ".join("%s:%d" % (f.name, f.lineno) for f in tb[-3:])
-            _print_failure(name, "%s: %s (at %s)" % (type(e).__name__, e, where), _tls.last)
-        else:
-            passed += 1
-            print("ok - %s" % name)
-        if time.monotonic() - t0 > 10:
-            print("#   (%s took %.1f s)" % (name, time.monotonic() - t0))
-        sys.stdout.flush()
-    print("# %.1f s" % (time.monotonic() - t_start))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_suite(TESTS, argv, __doc__, lambda n, total: [
+        "%s; %d of %d tests; WEBHOOKCTL=%r; run id %s" % (BASE_URL, n, total, WEBHOOKCTL, RUN)],
+        last=lambda: getattr(_tls, "last", None))
 
 
 if __name__ == "__main__":

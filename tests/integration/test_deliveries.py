@@ -74,6 +74,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
+    each as _each, run_suite, sh, wait_for,
     MISSING, Fail, NoResponse, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
@@ -133,6 +134,11 @@ MAX_ATTEMPT_LOG = 100       # attempt_log holds the newest 100 attempts
 
 _lock = threading.RLock()
 _tls = threading.local()
+
+
+def each(cases, fn):
+    """harness.each, naming this suite's last exchange when a case fails."""
+    return _each(cases, fn, last=lambda: getattr(_tls, "last", None))
 
 
 def _conf_lines(path):
@@ -266,36 +272,8 @@ def expect_error(r, status, code, fields=None):
     return b
 
 
-def each(cases, fn):
-    """Runs fn on every case; fails once, listing every failing case."""
-    failures = []
-    first = None
-    for c in cases:
-        try:
-            fn(c)
-        except (Fail, NoResponse) as e:
-            failures.append("[%s] %s" % (_trunc(repr(c), 100), e))
-            if first is None:
-                first = getattr(e, "resp", None) or getattr(_tls, "last", None)
-    if failures:
-        raise Fail("%d of %d cases failed:\n%s" % (len(failures), len(cases), "\n".join(failures)), first)
 
 
-def wait_for(fn, timeout, what, interval=0.1):
-    """Calls fn until it returns a true value (returned); Fail after timeout,
-    naming what was awaited and fn's last value."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        try:
-            last = fn()
-        except NoResponse as e:
-            last = e
-        if last and not isinstance(last, Exception):
-            return last
-        if time.monotonic() >= deadline:
-            raise Fail("timed out after %.1f s waiting for %s (last: %s)" % (timeout, what, _trunc(repr(last), 600)))
-        time.sleep(interval)
 
 
 # ------------------------------------------------------------------ CLI, users
@@ -309,18 +287,6 @@ def require(*names):
         check(os.path.isfile(WEBHOOKD_CONF), "WEBHOOKD_CONF=%s is not a file" % WEBHOOKD_CONF)
 
 
-def sh(cmd, timeout=120):
-    """A shell command, output to a temporary file (a command that starts a daemon
-    must not keep us waiting for EOF on a pipe)."""
-    with tempfile.TemporaryFile() as f:
-        try:
-            p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, stdout=f, stderr=f,
-                               timeout=timeout)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            rc = "timeout after %ds" % timeout
-        f.seek(0)
-        return rc, f.read().decode("utf-8", "replace")
 
 
 def ctl(args, timeout=60):
@@ -2582,19 +2548,8 @@ def _stop_everything():
             pass
 
 
-def _print_failure(name, reason, resp):
-    lines = str(reason).splitlines() or [""]
-    print("not ok - %s: %s" % (name, lines[0]))
-    for line in lines[1:]:
-        print("#   %s" % line)
-    if resp is not None:
-        print("#   last exchange:")
-        for line in resp.describe().splitlines():
-            print("#     %s" % line)
 
 
-def _on_signal(signum, frame):
-    raise SystemExit(128 + signum)
 
 
 @test
@@ -2608,75 +2563,13 @@ def test_every_response_matches_openapi():
 
 
 def main(argv):
-    ks = []
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "-k" and args:
-            ks.append(args.pop(0))
-        elif a.startswith("-k") and len(a) > 2:
-            ks.append(a[2:])
-        elif a == "--list":
-            for t in TESTS:
-                print(t.__name__[5:])
-            return 0
-        elif a in ("-h", "--help"):
-            print(__doc__)
-            return 0
-        else:
-            print("usage: %s [-k SUBSTRING]... [--list]" % sys.argv[0], file=sys.stderr)
-            return 2
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    selected = [t for t in TESTS if not ks or any(k in t.__name__ for k in ks)]
-    print("# %s; %d of %d tests; DISPATCHER=%r; WEBHOOKD_CONF=%r; run id %s" % (
-        BASE_URL, len(selected), len(TESTS), DISPATCHER, WEBHOOKD_CONF, RUN))
-    print("# dispatcher schedule %s (webhookd's has %d steps: %d attempts); state in %s" % (
-        schedule_str(FAST), N_STEPS, ATTEMPTS, state_dir()))
-    passed = failed = 0
-    interrupted = False
-    t_start = time.monotonic()
-    try:
-        for t in selected:
-            name = t.__name__[5:]
-            _tls.last = None
-            t0 = time.monotonic()
-            err = None
-            try:
-                t()
-            except Fail as e:
-                err = (e, e.resp)
-            except NoResponse as e:
-                err = (e, None)
-            except (SystemExit, KeyboardInterrupt) as e:
-                interrupted = True
-                err = ("interrupted (%s %s)" % (type(e).__name__, e), None)
-            except Exception as e:  # noqa: BLE001 -- a test that raises has failed
-                tb = traceback.extract_tb(e.__traceback__)
-                where = "; ".join("%s:%d" % (f.name, f.lineno) for f in tb[-3:])
-                err = ("%s: %s (at %s)" % (type(e).__name__, e, where), getattr(_tls, "last", None))
-            try:
-                problems = _after_test()
-            except Exception as e:  # noqa: BLE001
-                problems = ["cleanup raised %s: %s" % (type(e).__name__, e)]
-            if err is None and problems:
-                err = ("after the test: " + "; ".join(problems), None)
-            if err is None:
-                passed += 1
-                print("ok - %s" % name)
-            else:
-                failed += 1
-                _print_failure(name, err[0], err[1])
-            if time.monotonic() - t0 > 10:
-                print("#   (%s took %.1f s)" % (name, time.monotonic() - t0))
-            sys.stdout.flush()
-            if interrupted:
-                break
-    finally:
-        _stop_everything()
-    print("# %.1f s; dispatcher logs in %s" % (time.monotonic() - t_start, state_dir()))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_suite(TESTS, argv, __doc__, lambda n, total: [
+        "%s; %d of %d tests; DISPATCHER=%r; WEBHOOKD_CONF=%r; run id %s" % (
+            BASE_URL, n, total, DISPATCHER, WEBHOOKD_CONF, RUN),
+        "dispatcher schedule %s (webhookd's has %d steps: %d attempts); state in %s" % (
+            schedule_str(FAST), N_STEPS, ATTEMPTS, state_dir())],
+        last=lambda: getattr(_tls, "last", None), after_test=_after_test,
+        finish=_stop_everything, footer=lambda: "; dispatcher logs in %s" % state_dir())
 
 
 if __name__ == "__main__":
