@@ -90,7 +90,6 @@ struct principal {
 
 /* Row callbacks return 0 to go on, -1 to stop with DB_ERR. */
 typedef int (*db_template_fn)(void *ctx, const struct template_row *);
-typedef int (*db_webhook_fn)(void *ctx, const struct webhook_row *);
 
 /* Tokens: looks up a live token by its SHA-256. */
 enum db_rc	db_auth_token(struct db *, const unsigned char hash[32],
@@ -100,8 +99,12 @@ enum db_rc	db_auth_token(struct db *, const unsigned char hash[32],
 enum db_rc	db_template_get(struct db *, const char *id,
 		    struct template_row *out);
 enum db_rc	db_template_count(struct db *, long long *count);
+/*
+ * The lists fetch a page into the caller's array, which holds limit rows:
+ * *n gets how many came (fetch, then render; nothing is rendered here).
+ */
 enum db_rc	db_template_list(struct db *, long long limit,
-		    long long offset, db_template_fn, void *ctx);
+		    long long offset, struct template_row *rows, int *n);
 
 /* Webhooks, always scoped to user_id.  A NULL filter is no filter. */
 struct webhook_filter {
@@ -115,7 +118,7 @@ enum db_rc	db_webhook_count(struct db *, uint64_t user_id,
 		    const struct webhook_filter *, long long *count);
 enum db_rc	db_webhook_list(struct db *, uint64_t user_id,
 		    const struct webhook_filter *, long long limit,
-		    long long offset, db_webhook_fn, void *ctx);
+		    long long offset, struct webhook_row *rows, int *n);
 
 /* What a create or an update writes; secret NULL with has_secret 0. */
 struct webhook_write {
@@ -177,8 +180,6 @@ struct attempt_row {
 	int		has_excerpt;
 };
 
-typedef int (*db_delivery_fn)(void *ctx, const struct delivery_row *);
-typedef int (*db_attempt_fn)(void *ctx, const struct attempt_row *);
 
 enum db_rc	db_template_get_by_name(struct db *, const char *name,
 		    struct template_row *out);
@@ -213,13 +214,15 @@ enum db_rc	db_delivery_insert(struct db *, const struct delivery_new *);
  * position: created_at as "YYYY-MM-DD HH:MM:SS.ffffff" and id. */
 enum db_rc	db_delivery_list(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *after_at,
-		    const char *after_id, long long limit, db_delivery_fn,
-		    void *ctx);
+		    const char *after_id, long long limit,
+		    struct delivery_row *rows, int *n);
 enum db_rc	db_delivery_get(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id,
 		    struct delivery_row *out);
+/* The newest WH_MAX_ATTEMPT_LOG attempts, oldest first, into rows (which
+ * holds that many). */
 enum db_rc	db_attempt_list(struct db *, const char *delivery_id,
-		    db_attempt_fn, void *ctx);
+		    struct attempt_row *rows, int *n);
 enum db_rc	db_delivery_redeliver(struct db *, uint64_t user_id,
 		    const char *webhook_id, const char *id);
 /* Locks the webhook row for the transaction; DB_NOTFOUND when it is gone.

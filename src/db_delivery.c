@@ -72,9 +72,9 @@ db_delivery_insert(struct db *db, const struct delivery_new *d)
 struct dl_ctx {
 	struct delivery_row	*row;
 	char			 num[5][24];
-	db_delivery_fn		 fn;
-	void			*ctx;
 	int			 found;
+	struct delivery_row	*out;		/* a list's rows, at most max */
+	int			 max, n;
 };
 
 static void
@@ -101,12 +101,16 @@ dl_row(void *vctx, const struct db_col *c, int n)
 	r->response_code = c[5].is_null ? -1 : atoi(c[5].buf);
 	r->duration_ms = c[7].is_null ? -1 : strtoll(c[7].buf, NULL, 10);
 	x->found = 1;
-	return x->fn != NULL ? x->fn(x->ctx, r) : 0;
+	if (x->out != NULL && x->n < x->max)
+		x->out[x->n++] = *r;
+	return 0;
 }
 
+/* One row into row, or (out not NULL) every row into out[max]; *found
+ * gets whether one came, or how many. */
 static enum db_rc
 dl_query(struct db *db, enum stmt_id id, struct db_args a,
-    struct delivery_row *row, db_delivery_fn fn, void *ctx, int *found)
+    struct delivery_row *row, struct delivery_row *out, int max, int *found)
 {
 	struct db_col	 cols[12];
 	struct dl_ctx	 x;
@@ -114,31 +118,31 @@ dl_query(struct db *db, enum stmt_id id, struct db_args a,
 
 	memset(&x, 0, sizeof(x));
 	x.row = row;
-	x.fn = fn;
-	x.ctx = ctx;
+	x.out = out;
+	x.max = max;
 	cols_for_delivery(cols, &x);
 	rc = db_exec(db, id, a, cols, 12, dl_row, &x, NULL);
-	if (found != NULL)
-		*found = x.found;
+	*found = out != NULL ? x.n : x.found;
 	return rc;
 }
 
 enum db_rc
 db_delivery_list(struct db *db, uint64_t user_id, const char *webhook_id,
     const char *after_at, const char *after_id, long long limit,
-    db_delivery_fn fn, void *ctx)
+    struct delivery_row *rows, int *n)
 {
 	struct delivery_row	 row;
 	struct db_arg		 first[] = { ARG_STR(webhook_id),
 	    ARG_INT(user_id), ARG_INT(limit) };
 
 	if (after_at == NULL)
-		return dl_query(db, ST_DELIVERY_LIST_FIRST, ARGS(first), &row, fn,
-		    ctx, NULL);
+		return dl_query(db, ST_DELIVERY_LIST_FIRST, ARGS(first), &row,
+		    rows, (int)limit, n);
 	struct db_arg after[] = { ARG_STR(webhook_id), ARG_INT(user_id),
 	    ARG_STR(after_at), ARG_STR(after_at), ARG_STR(after_id),
 	    ARG_INT(limit) };
-	return dl_query(db, ST_DELIVERY_LIST_AFTER, ARGS(after), &row, fn, ctx, NULL);
+	return dl_query(db, ST_DELIVERY_LIST_AFTER, ARGS(after), &row, rows,
+	    (int)limit, n);
 }
 
 enum db_rc
@@ -150,15 +154,15 @@ db_delivery_get(struct db *db, uint64_t user_id, const char *webhook_id,
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = dl_query(db, ST_DELIVERY_GET, ARGS(a), out, NULL, NULL, &found);
+	rc = dl_query(db, ST_DELIVERY_GET, ARGS(a), out, NULL, 0, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
 struct at_ctx {
 	struct attempt_row	 row;
 	char			 num[7][24];
-	db_attempt_fn		 fn;
-	void			*ctx;
+	struct attempt_row	*out;
+	int			 n;
 };
 
 static long long
@@ -181,12 +185,14 @@ at_row(void *vctx, const struct db_col *c, int n)
 	r->first_byte_ms = num_or_null(&c[8]);
 	r->has_excerpt = !c[9].is_null;
 	r->excerpt_len = c[9].len;
-	return x->fn(x->ctx, r);
+	if (x->n < WH_MAX_ATTEMPT_LOG)
+		x->out[x->n++] = *r;
+	return 0;
 }
 
 enum db_rc
-db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
-    void *ctx)
+db_attempt_list(struct db *db, const char *delivery_id,
+    struct attempt_row *rows, int *n)
 {
 	struct at_ctx	*x;
 	struct db_arg	 a[] = { ARG_STR(delivery_id),
@@ -195,13 +201,13 @@ db_attempt_list(struct db *db, const char *delivery_id, db_attempt_fn fn,
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return DB_ERR;
-	x->fn = fn;
-	x->ctx = ctx;
+	x->out = rows;
 	struct db_col cols[11] = { TCOL(x->row.at), COL(x->num[0]),
 	    COL(x->row.error_class), COL(x->row.error), COL(x->num[1]),
 	    COL(x->num[2]), COL(x->num[3]), COL(x->num[4]), COL(x->num[5]),
 	    COL(x->row.excerpt), COL(x->num[6]) };
 	rc = db_exec(db, ST_ATTEMPT_LIST, ARGS(a), cols, 11, at_row, x, NULL);
+	*n = x->n;
 	free(x);
 	return rc;
 }

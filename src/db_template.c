@@ -5,11 +5,14 @@
 
 #include "db_stmts.h"
 
+/* Rows go to fn (the CLI's full list) or into out[] (at most max). */
 struct tpl_ctx {
 	struct template_row	*row;
 	db_template_fn		 fn;
 	void			*ctx;
 	int			 found;
+	struct template_row	*out;
+	int			 max, n;
 };
 
 static void
@@ -30,6 +33,8 @@ tpl_row(void *vctx, const struct db_col *c, int n)
 	t->row->has_description = !c[3].is_null;
 	t->row->is_active = c[4].buf[0] == '1';
 	t->found = 1;
+	if (t->out != NULL && t->n < t->max)
+		t->out[t->n++] = *t->row;
 	return t->fn != NULL ? t->fn(t->ctx, t->row) : 0;
 }
 
@@ -41,7 +46,7 @@ tpl_query(struct db *db, enum stmt_id id, struct db_args args,
 	char		 active[4];
 	/* row is an output, filled by tpl_row: */
 	/* cppcheck-suppress ctuuninitvar */
-	struct tpl_ctx	 t = { row, fn, ctx, 0 };
+	struct tpl_ctx	 t = { row, fn, ctx, 0, NULL, 0, 0 };
 	enum db_rc	 rc;
 
 	cols_for_template(cols, row, active, sizeof(active));
@@ -100,7 +105,7 @@ db_event_resolve(struct db *db, const char *tpl_id, const char *tpl_name,
 	char			 active[4], uid[24];
 	/* tpl is an output, filled by tpl_row: */
 	/* cppcheck-suppress ctuuninitvar */
-	struct resolve_ctx	 x = { { tpl, NULL, NULL, 0 }, user_id };
+	struct resolve_ctx	 x = { { tpl, NULL, NULL, 0, NULL, 0, 0 }, user_id };
 	enum db_rc		 rc;
 
 	cols_for_template(cols, tpl, active, sizeof(active));
@@ -123,12 +128,19 @@ db_template_count(struct db *db, long long *count)
 
 enum db_rc
 db_template_list(struct db *db, long long limit, long long offset,
-    db_template_fn fn, void *ctx)
+    struct template_row *rows, int *n)
 {
 	struct template_row	 row;
 	struct db_arg		 a[] = { ARG_INT(limit), ARG_INT(offset) };
+	struct db_col		 cols[5];
+	char			 active[4];
+	struct tpl_ctx		 t = { &row, NULL, NULL, 0, rows, (int)limit, 0 };
+	enum db_rc		 rc;
 
-	return tpl_query(db, ST_TPL_LIST, ARGS(a), &row, fn, ctx, NULL);
+	cols_for_template(cols, &row, active, sizeof(active));
+	rc = db_exec(db, ST_TPL_LIST, ARGS(a), cols, 5, tpl_row, &t, NULL);
+	*n = t.n;
+	return rc;
 }
 
 enum db_rc

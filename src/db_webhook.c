@@ -10,9 +10,9 @@
 struct wh_ctx {
 	struct webhook_row	*row;
 	char			 flags[4][24];	/* has_secret, failures, code, tpl active */
-	db_webhook_fn		 fn;
-	void			*ctx;
 	int			 found;
+	struct webhook_row	*out;		/* a list's rows, at most max */
+	int			 max, n;
 };
 
 static void
@@ -43,12 +43,15 @@ wh_row(void *vctx, const struct db_col *c, int n)
 	r->consecutive_failures = strtoll(c[9].buf, NULL, 10);
 	r->last_code = c[14].is_null ? -1 : atoi(c[14].buf);
 	w->found = 1;
-	return w->fn != NULL ? w->fn(w->ctx, r) : 0;
+	if (w->out != NULL && w->n < w->max)
+		w->out[w->n++] = *r;
+	return 0;
 }
 
+/* One row into row, or (out not NULL) every row into out[max]. */
 static enum db_rc
 wh_query(struct db *db, enum stmt_id id, struct db_args args,
-    struct webhook_row *row, db_webhook_fn fn, void *ctx, int *found)
+    struct webhook_row *row, struct webhook_row *out, int max, int *found)
 {
 	struct db_col	 cols[WH_NCOLS];
 	struct wh_ctx	 w;
@@ -56,12 +59,11 @@ wh_query(struct db *db, enum stmt_id id, struct db_args args,
 
 	memset(&w, 0, sizeof(w));
 	w.row = row;
-	w.fn = fn;
-	w.ctx = ctx;
+	w.out = out;
+	w.max = max;
 	cols_for_webhook(cols, &w);
 	rc = db_exec(db, id, args, cols, WH_NCOLS, wh_row, &w, NULL);
-	if (found != NULL)
-		*found = w.found;
+	*found = out != NULL ? w.n : w.found;
 	return rc;
 }
 
@@ -73,7 +75,7 @@ db_webhook_get(struct db *db, uint64_t user_id, const char *id,
 	int		 found;
 	enum db_rc	 rc;
 
-	rc = wh_query(db, ST_WH_GET, ARGS(a), out, NULL, NULL, &found);
+	rc = wh_query(db, ST_WH_GET, ARGS(a), out, NULL, 0, &found);
 	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
 }
 
@@ -94,7 +96,7 @@ db_webhook_count(struct db *db, uint64_t user_id,
 enum db_rc
 db_webhook_list(struct db *db, uint64_t user_id,
     const struct webhook_filter *f, long long limit, long long offset,
-    db_webhook_fn fn, void *ctx)
+    struct webhook_row *rows, int *n)
 {
 	struct webhook_row	*row;
 	struct db_arg		 a[] = { ARG_INT(user_id), ARG_STRN(f->status),
@@ -108,9 +110,10 @@ db_webhook_list(struct db *db, uint64_t user_id,
 	if ((row = malloc(sizeof(*row))) == NULL)
 		return DB_ERR;
 	if (f->status == NULL && f->api_template == NULL)
-		rc = wh_query(db, ST_WH_LIST_ALL, ARGS(all), row, fn, ctx, NULL);
+		rc = wh_query(db, ST_WH_LIST_ALL, ARGS(all), row, rows,
+		    (int)limit, n);
 	else
-		rc = wh_query(db, ST_WH_LIST, ARGS(a), row, fn, ctx, NULL);
+		rc = wh_query(db, ST_WH_LIST, ARGS(a), row, rows, (int)limit, n);
 	free(row);
 	return rc;
 }

@@ -29,13 +29,6 @@ owned_webhook(struct ctx *c, struct webhook_row *w)
 	return 0;
 }
 
-static int
-add_attempt_cb(void *ctx, const struct attempt_row *a)
-{
-	render_attempt(ctx, a);
-	return 0;
-}
-
 /*
  * Writes the delivery into the response with status, its attempt log when
  * log is set.  On an error nothing is answered: the caller does, after
@@ -45,22 +38,26 @@ static enum db_rc
 write_delivery(struct ctx *c, int status, const char *webhook_id,
     const char *id, int log)
 {
-	struct delivery_row	d;
-	struct jw		w;
-	enum db_rc		rc;
+	struct delivery_row	 d;
+	struct attempt_row	*a = NULL;
+	struct jw		 w;
+	int			 n = 0;
+	enum db_rc		 rc;
 
 	if ((rc = db_delivery_get(c->svc->db, c->who.user_id, webhook_id, id,
 	    &d)) != DB_OK)
 		return rc;
+	if (log && ((a = svc_rows(c->svc, sizeof(*a), WH_MAX_ATTEMPT_LOG)) ==
+	    NULL || (rc = db_attempt_list(c->svc->db, id, a, &n)) != DB_OK))
+		return a == NULL ? DB_ERR : rc;
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
 	render_delivery(&w, &d, log);
 	if (log) {
 		jw_key(&w, "attempt_log");
 		jw_arr(&w);
-		if ((rc = db_attempt_list(c->svc->db, id, add_attempt_cb,
-		    &w)) != DB_OK)
-			return rc;
+		for (int i = 0; i < n; i++)
+			render_attempt(&w, &a[i]);
 		jw_arr_end(&w);
 		jw_obj_end(&w);
 	}
@@ -269,32 +266,15 @@ cursor_parse(const char *s, char at[TIME_DB_LEN + 1], char id[WH_UUID_LEN + 1])
 	return time_db_from_digits(s, at);
 }
 
-struct dlist {
-	struct page_rows rows;
-	char		 cursor[CURSOR_LEN + 1];	/* of the last row kept */
-};
-
-static int
-add_delivery_cb(void *ctx, const struct delivery_row *d)
-{
-	struct dlist	*l = ctx;
-
-	if (!page_rows_take(&l->rows))
-		return 0;	/* the extra row only says "there is more" */
-	snprintf(l->cursor, sizeof(l->cursor), "%.20s_%.36s", d->cursor, d->id);
-	render_delivery(&l->rows.w, d, 0);
-	return 0;
-}
-
 /* Reads limit and cursor; messages into *errors. */
 static int
-dlist_params(struct ctx *c, struct dlist *l, char at[TIME_DB_LEN + 1],
+dlist_params(struct ctx *c, long long *limit, char at[TIME_DB_LEN + 1],
     char after[WH_UUID_LEN + 1], int *has_cursor, json_object **errors)
 {
 	const char	*s;
 	long long	 v;
 
-	l->rows.size = WH_DEFAULT_PAGE_SIZE;
+	*limit = WH_DEFAULT_PAGE_SIZE;
 	*has_cursor = 0;
 	if ((s = query_get(&c->query, "limit")) != NULL) {
 		if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD) {
@@ -302,7 +282,7 @@ dlist_params(struct ctx *c, struct dlist *l, char at[TIME_DB_LEN + 1],
 			    "A valid positive integer is required.") == -1)
 				return -1;
 		} else
-			l->rows.size = v;
+			*limit = v;
 	}
 	if ((s = query_get(&c->query, "cursor")) != NULL) {
 		if (cursor_parse(s, at, after) == -1)
@@ -312,31 +292,36 @@ dlist_params(struct ctx *c, struct dlist *l, char at[TIME_DB_LEN + 1],
 	return 0;
 }
 
+/* {"next", "results"} of n fetched rows, limit of them on the page (a
+ * row more says there is a next page, after the last one kept). */
 static void
-answer_dlist(struct ctx *c, struct dlist *l, const char *webhook_id)
+answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
+    long long limit, const char *webhook_id)
 {
 	struct buf	b = { 0 };
 	struct jw	w;
+	char		cursor[CURSOR_LEN + 1];
 
-	jw_arr_end(&l->rows.w);
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
 	jw_obj(&w);
 	jw_key(&w, "next");
-	if (l->rows.fetched <= l->rows.size)
+	if (n <= limit)
 		jw_null(&w);
-	else if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
+	else if (snprintf(cursor, sizeof(cursor), "%.20s_%.36s",
+	    rows[limit - 1].cursor, rows[limit - 1].id) > 0 &&
+	    buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
 	    c->req->scheme ? c->req->scheme : "http",
 	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
-	    query_link_str(&b, c->req->query, "cursor", l->cursor) == 0)
+	    query_link_str(&b, c->req->query, "cursor", cursor) == 0)
 		jw_strn(&w, b.data, b.len);
 	else
 		w.err = 1;
 	jw_key(&w, "results");
-	if (jw_error(&l->rows.w) == -1)
-		w.err = 1;
-	else
-		jw_raw(&w, c->svc->scratch.data, c->svc->scratch.len);
+	jw_arr(&w);
+	for (int i = 0; i < n && i < limit; i++)
+		render_delivery(&w, &rows[i], 0);
+	jw_arr_end(&w);
 	jw_obj_end(&w);
 	resp_jw_done(c->resp, 200, &w);
 	buf_free(&b);
@@ -346,14 +331,14 @@ void
 h_delivery_list(struct ctx *c)
 {
 	struct webhook_row	 w;
-	struct dlist		 l;
+	struct delivery_row	*rows;
 	json_object		*errors = NULL;
 	char			 at[TIME_DB_LEN + 1], after[WH_UUID_LEN + 1];
-	int			 has_cursor;
+	long long		 limit;
+	int			 has_cursor, n = 0;
 	enum db_rc		 rc;
 
-	memset(&l, 0, sizeof(l));
-	if (dlist_params(c, &l, at, after, &has_cursor, &errors) == -1) {
+	if (dlist_params(c, &limit, at, after, &has_cursor, &errors) == -1) {
 		json_object_put(errors);
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
@@ -364,12 +349,15 @@ h_delivery_list(struct ctx *c)
 	}
 	if (owned_webhook(c, &w) == -1)
 		return;
-	page_rows_init(c, &l.rows, l.rows.size);
+	if ((rows = svc_rows(c->svc, sizeof(*rows), limit + 1)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
 	rc = db_delivery_list(c->svc->db, c->who.user_id, w.id,
-	    has_cursor ? at : NULL, has_cursor ? after : NULL, l.rows.size + 1,
-	    add_delivery_cb, &l);
+	    has_cursor ? at : NULL, has_cursor ? after : NULL, limit + 1,
+	    rows, &n);
 	if (rc != DB_OK)
 		ctx_db_error(c, rc);
 	else
-		answer_dlist(c, &l, w.id);
+		answer_dlist(c, rows, n, limit, w.id);
 }

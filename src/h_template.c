@@ -3,25 +3,16 @@
 #include "handlers.h"
 #include "render.h"
 
-static int
-add_template(void *ctx, const struct template_row *t)
-{
-	struct page_rows	*rows = ctx;
-
-	if (page_rows_take(rows))
-		render_template(&rows->w, t);
-	return 0;
-}
-
 void
 h_template_list(struct ctx *c)
 {
-	struct page	 p;
-	struct page_rows rows;
-	json_object	*errors = NULL;
-	long long	 count;
-	int		 bad_page;
-	enum db_rc	 rc;
+	struct page		 p;
+	struct template_row	*rows;
+	struct jw		 w;
+	json_object		*errors = NULL;
+	long long		 count;
+	int			 bad_page, n = 0;
+	enum db_rc		 rc;
 
 	if (page_parse(c, &p, &errors, &bad_page) == -1) {
 		json_object_put(errors);
@@ -36,16 +27,23 @@ h_template_list(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	page_rows_init(c, &rows, p.size);
+	if ((rows = svc_rows(c->svc, sizeof(*rows), p.size + 1)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
 	rc = db_template_list(c->svc->db, p.size + 1, (p.number - 1) * p.size,
-	    add_template, &rows);
-	if (rc == DB_OK && (count = page_count_from_rows(&p, rows.fetched)) < 0)
+	    rows, &n);
+	if (rc == DB_OK && (count = page_count_from_rows(&p, n)) < 0)
 		rc = db_template_count(c->svc->db, &count);
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/templates/", &rows);
+	if (page_begin(c, &p, count, "/webhooks/v1/templates/", &w) == -1)
+		return;
+	for (int i = 0; i < n && i < p.size; i++)
+		render_template(&w, &rows[i]);
+	page_end(c, &w);
 }
 
 void

@@ -390,21 +390,6 @@ h_webhook_delete(struct ctx *c)
 	c->resp->status = 204;
 }
 
-struct list_ctx {
-	const char		*username;
-	struct page_rows	 rows;
-};
-
-static int
-add_webhook(void *ctx, const struct webhook_row *w)
-{
-	struct list_ctx	*l = ctx;
-
-	if (page_rows_take(&l->rows))
-		render_webhook(&l->rows.w, w, l->username);
-	return 0;
-}
-
 /* Reads status and api_template filters; messages into *errors. */
 static int
 filter_parse(struct ctx *c, struct webhook_filter *f, char *tpl,
@@ -435,11 +420,12 @@ h_webhook_list(struct ctx *c)
 {
 	struct webhook_filter	 f;
 	struct page		 p;
-	struct list_ctx		 l;
+	struct webhook_row	*rows;
+	struct jw		 w;
 	json_object		*errors = NULL;
 	char			 tpl[WH_UUID_LEN + 1];
 	long long		 count;
-	int			 bad_page;
+	int			 bad_page, n = 0;
 	enum db_rc		 rc;
 
 	if (page_parse(c, &p, &errors, &bad_page) == -1 ||
@@ -456,15 +442,21 @@ h_webhook_list(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return;
 	}
-	l.username = c->who.username;
-	page_rows_init(c, &l.rows, p.size);
+	if ((rows = svc_rows(c->svc, sizeof(*rows), p.size + 1)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
 	rc = db_webhook_list(c->svc->db, c->who.user_id, &f, p.size + 1,
-	    (p.number - 1) * p.size, add_webhook, &l);
-	if (rc == DB_OK && (count = page_count_from_rows(&p, l.rows.fetched)) < 0)
+	    (p.number - 1) * p.size, rows, &n);
+	if (rc == DB_OK && (count = page_count_from_rows(&p, n)) < 0)
 		rc = db_webhook_count(c->svc->db, c->who.user_id, &f, &count);
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
-	page_answer(c, &p, count, "/webhooks/v1/webhook/", &l.rows);
+	if (page_begin(c, &p, count, "/webhooks/v1/webhook/", &w) == -1)
+		return;
+	for (int i = 0; i < n && i < p.size; i++)
+		render_webhook(&w, &rows[i], c->who.username);
+	page_end(c, &w);
 }

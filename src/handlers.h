@@ -19,8 +19,19 @@ struct svc {
 	struct db			*db;
 	const struct crypto_keys	*keys;
 	struct auth_cache		*auth;
-	struct buf			 scratch;	/* a page's rows */
+	/* The rows a handler fetches a page (or an attempt log) into
+	 * before rendering it: sized once, for the largest of them. */
+	void				*rows;
+	size_t				 rows_bytes;
 };
+
+/* Allocates svc->rows for max_page_size + 1 of any row; 0 or -1. */
+int	svc_rows_init(struct svc *);
+void	svc_rows_free(struct svc *);
+
+/* svc->rows as an array of n rows of size bytes; NULL when they do not
+ * fit (a page larger than the configuration allows). */
+void	*svc_rows(struct svc *, size_t size, long long n);
 
 /* One request on its way through the pipeline. */
 struct ctx {
@@ -82,22 +93,14 @@ int	page_parse(struct ctx *, struct page *, json_object **errors,
  */
 long long	page_count_from_rows(const struct page *, long long fetched);
 
-/* The rows of a page, written as a JSON array into svc->scratch. */
-struct page_rows {
-	struct jw	w;
-	long long	size;
-	long long	fetched;
-};
-
-void	page_rows_init(struct ctx *, struct page_rows *, long long size);
-
-/* Counts a fetched row; 1 when it belongs on the page (render it into
- * r->w), 0 for the look-ahead row. */
-int	page_rows_take(struct page_rows *);
-
-/* Answers a page {count, next, previous, results}, or 404 invalid_page
- * when the page is past the end. */
-void	page_answer(struct ctx *, const struct page *, long long count,
-	    const char *path, struct page_rows *);
+/*
+ * Starts the answer of a page in the response: {count, next, previous,
+ * "results": [ -- the caller renders the rows into w, then page_end
+ * closes it.  Returns 0, or -1 with 404 invalid_page answered when the
+ * page is past the end.
+ */
+int	page_begin(struct ctx *, const struct page *, long long count,
+	    const char *path, struct jw *w);
+void	page_end(struct ctx *, struct jw *w);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* service.c: the request pipeline and the helpers handlers share. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonx.h"
@@ -109,20 +110,49 @@ page_count_from_rows(const struct page *p, long long fetched)
 	return fetched <= p->size ? (p->number - 1) * p->size + fetched : -1;
 }
 
-void
-page_rows_init(struct ctx *c, struct page_rows *r, long long size)
+/* The largest row a page or the attempt log is fetched as. */
+static size_t
+row_size_max(void)
 {
-	buf_reset(&c->svc->scratch);
-	jw_init(&r->w, &c->svc->scratch);
-	jw_arr(&r->w);
-	r->size = size;
-	r->fetched = 0;
+	size_t	m = sizeof(struct template_row);
+
+	if (sizeof(struct webhook_row) > m)
+		m = sizeof(struct webhook_row);
+	if (sizeof(struct delivery_row) > m)
+		m = sizeof(struct delivery_row);
+	if (sizeof(struct attempt_row) > m)
+		m = sizeof(struct attempt_row);
+	return m;
 }
 
 int
-page_rows_take(struct page_rows *r)
+svc_rows_init(struct svc *svc)
 {
-	return ++r->fetched <= r->size;
+	/* A page of webhooks or templates (max_page_size), of deliveries
+	 * (WH_MAX_PAGE_SIZE), each with its look-ahead row; an attempt log. */
+	long long	n = svc->conf->max_page_size;
+
+	if (n < WH_MAX_PAGE_SIZE)
+		n = WH_MAX_PAGE_SIZE;
+	if (n < WH_MAX_ATTEMPT_LOG)
+		n = WH_MAX_ATTEMPT_LOG;
+	n++;
+	svc->rows_bytes = (size_t)n * row_size_max();
+	return (svc->rows = malloc(svc->rows_bytes)) == NULL ? -1 : 0;
+}
+
+void
+svc_rows_free(struct svc *svc)
+{
+	free(svc->rows);
+	svc->rows = NULL;
+	svc->rows_bytes = 0;
+}
+
+void *
+svc_rows(struct svc *svc, size_t size, long long n)
+{
+	return n > 0 && (size_t)n <= svc->rows_bytes / size ? svc->rows : NULL;
 }
 
 /* Writes "scheme://host/path?query-with-page" as the next value of w. */
@@ -140,40 +170,42 @@ page_link(struct ctx *c, struct jw *w, const char *path, long long number)
 	buf_free(&b);
 }
 
-void
-page_answer(struct ctx *c, const struct page *p, long long count,
-    const char *path, struct page_rows *rows)
+int
+page_begin(struct ctx *c, const struct page *p, long long count,
+    const char *path, struct jw *w)
 {
 	long long	last = count == 0 ? 1 : (count + p->size - 1) / p->size;
-	struct jw	w;
 
 	if (p->number > last) {
 		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
-		return;
+		return -1;
 	}
-	jw_arr_end(&rows->w);
 	buf_reset(&c->resp->body);
-	jw_init(&w, &c->resp->body);
-	jw_obj(&w);
-	jw_key(&w, "count");
-	jw_int(&w, count);
-	jw_key(&w, "next");
+	jw_init(w, &c->resp->body);
+	jw_obj(w);
+	jw_key(w, "count");
+	jw_int(w, count);
+	jw_key(w, "next");
 	if (p->number < last)
-		page_link(c, &w, path, p->number + 1);
+		page_link(c, w, path, p->number + 1);
 	else
-		jw_null(&w);
-	jw_key(&w, "previous");
+		jw_null(w);
+	jw_key(w, "previous");
 	if (p->number > 1)
-		page_link(c, &w, path, p->number - 1);
+		page_link(c, w, path, p->number - 1);
 	else
-		jw_null(&w);
-	jw_key(&w, "results");
-	if (jw_error(&rows->w) == -1)
-		w.err = 1;
-	else
-		jw_raw(&w, c->svc->scratch.data, c->svc->scratch.len);
-	jw_obj_end(&w);
-	resp_jw_done(c->resp, 200, &w);
+		jw_null(w);
+	jw_key(w, "results");
+	jw_arr(w);
+	return 0;
+}
+
+void
+page_end(struct ctx *c, struct jw *w)
+{
+	jw_arr_end(w);
+	jw_obj_end(w);
+	resp_jw_done(c->resp, 200, w);
 }
 
 /* Authentication and role; 0 to go on, -1 when answered. */

@@ -93,7 +93,7 @@ static int
 worker_main(int fd, void *arg)
 {
 	struct app	*app = arg;
-	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL, { 0 } };
+	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL, NULL, 0 };
 	struct fcgi_body body = { NULL, { 0 } };
 	struct resp	 resp;
 	FCGX_Request	 r;
@@ -106,7 +106,8 @@ worker_main(int fd, void *arg)
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&r, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
 	    (svc.db = db_new(&app->conf)) == NULL ||
-	    (svc.auth = auth_cache_new(app->conf.token_cache_ttl)) == NULL) {
+	    (svc.auth = auth_cache_new(app->conf.token_cache_ttl)) == NULL ||
+	    svc_rows_init(&svc) == -1) {
 		log_error("worker start-up failed");
 		return 1;
 	}
@@ -137,7 +138,7 @@ worker_main(int fd, void *arg)
 	resp_free(&resp);
 	buf_free(&body.buf);
 	auth_cache_free(svc.auth);
-	buf_free(&svc.scratch);
+	svc_rows_free(&svc);
 	db_free(svc.db);
 	return 0;
 }

@@ -72,6 +72,8 @@ setup(void **state)
 	w->svc.conf = &w->conf;
 	w->svc.db = db_new(&w->conf);
 	w->svc.auth = auth_cache_new(0);
+	if (svc_rows_init(&w->svc) == -1)
+		return -1;
 	*state = w;
 	return 0;
 }
@@ -84,7 +86,7 @@ teardown(void **state)
 	resp_free(&w->resp);
 	db_free(w->svc.db);
 	auth_cache_free(w->svc.auth);
-	buf_free(&w->svc.scratch);
+	svc_rows_free(&w->svc);
 	free(w);
 	return 0;
 }
