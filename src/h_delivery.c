@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actions.h"
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
@@ -29,59 +30,39 @@ owned_webhook(struct ctx *c, struct webhook_row *w)
 	return 0;
 }
 
-/*
- * Writes the delivery into the response with status, its attempt log when
- * log is set.  On an error nothing is answered: the caller does, after
- * rolling back when this ran inside a transaction.
- */
-static enum db_rc
-write_delivery(struct ctx *c, int status, const char *webhook_id,
-    const char *id, int log)
+/* Answers status with the delivery v in its single form (attempt log
+ * included when v has one). */
+static void
+answer_delivery(struct ctx *c, int status, const struct delivery_view *v)
 {
-	struct delivery_row	 d;
-	struct attempt_row	*a = NULL;
-	struct jw		 w;
-	int			 n = 0;
-	enum db_rc		 rc;
+	struct jw	w;
+	int		log = v->log != NULL;
 
-	if ((rc = db_delivery_get(c->svc->db, c->who.user_id, webhook_id, id,
-	    &d)) != DB_OK)
-		return rc;
-	if (log && ((a = svc_rows(c->svc, sizeof(*a), WH_MAX_ATTEMPT_LOG)) ==
-	    NULL || (rc = db_attempt_list(c->svc->db, id, a, &n)) != DB_OK))
-		return a == NULL ? DB_ERR : rc;
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
-	render_delivery(&w, &d, log);
+	render_delivery(&w, &v->d, log);
 	if (log) {
 		jw_key(&w, "attempt_log");
 		jw_arr(&w);
-		for (int i = 0; i < n; i++)
-			render_attempt(&w, &a[i]);
+		for (int i = 0; i < v->nlog; i++)
+			render_attempt(&w, &v->log[i]);
 		jw_arr_end(&w);
 		jw_obj_end(&w);
 	}
 	resp_jw_done(c->resp, status, &w);
-	return DB_OK;
 }
 
-/*
- * Manual sends (test/, redeliver/) are bounded per webhook: with the
- * webhook's row locked (so that concurrent sends count one after the
- * other), DB_LIMIT when manual_pending_max of them are pending already;
- * *retry_s gets the seconds until the soonest of those is due.
- */
-static enum db_rc
-manual_room(struct ctx *c, struct db *db, const char *webhook_id,
-    long long *retry_s)
+/* A view with room for the attempt log; -1 (answered) when none. */
+static int
+view_init(struct ctx *c, struct delivery_view *v)
 {
-	long long	n;
-	enum db_rc	rc;
-
-	if ((rc = db_webhook_lock(db, webhook_id)) != DB_OK ||
-	    (rc = db_manual_pending(db, webhook_id, &n, retry_s)) != DB_OK)
-		return rc;
-	return n >= c->svc->conf->manual_pending_max ? DB_LIMIT : DB_OK;
+	memset(v, 0, sizeof(*v));
+	if ((v->log = svc_rows(c->svc, sizeof(*v->log),
+	    WH_MAX_ATTEMPT_LOG)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return -1;
+	}
+	return 0;
 }
 
 /* The 429 of a manual send over the bound, with when to try again. */
@@ -95,66 +76,27 @@ answer_manual_limit(struct ctx *c, long long retry_s)
 	resp_header(c->resp, "Retry-After", s);
 }
 
-/* The 202 of test/: read in the transaction that queued the delivery, so
- * that it shows what was queued, not what a dispatcher made of it since. */
-struct queued {
-	struct ctx	*c;
-	const char	*webhook_id;
-	long long	 retry_s;
-};
-
-static enum db_rc
-check_room(struct db *db, void *vctx)
-{
-	struct queued	*q = vctx;
-
-	return manual_room(q->c, db, q->webhook_id, &q->retry_s);
-}
-
-static enum db_rc
-answer_queued(struct db *db, const struct event_result *r, void *vctx)
-{
-	struct queued	*q = vctx;
-
-	(void)db;
-	return write_delivery(q->c, 202, q->webhook_id, r->delivery_id, 1);
-}
-
 void
 h_webhook_test(struct ctx *c)
 {
-	struct webhook_row	 w;
-	struct event_result	 r;
-	struct queued		 q;
-	json_object		*data;
-	enum db_rc		 rc;
+	struct webhook_row	w;
+	struct delivery_view	v;
+	long long		retry_s = 0;
+	enum db_rc		rc;
 
-	if (owned_webhook(c, &w) == -1)
+	if (owned_webhook(c, &w) == -1 || view_init(c, &v) == -1)
 		return;
-	q = (struct queued){ c, w.id, 0 };
-	if ((data = json_object_new_object()) == NULL ||
-	    json_object_object_add(data, "message", json_object_new_string(
-	    "A test event sent from the webhooks API.")) != 0 ||
-	    json_object_object_add(data, "api_template",
-	    json_object_new_string(w.tpl.name)) != 0) {
-		json_object_put(data);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	rc = events_ingest(c->svc->db, &(struct event_spec){
-	    .source_user_id = c->who.user_id, .user_id = c->who.user_id,
-	    .webhook_id = w.id, .type = "webhook.test", .data = data,
-	    .manual = 1, .attempt_limit = 0, .before = check_room,
-	    .written = answer_queued, .hook_ctx = &q }, &r);
-	json_object_put(data);
+	rc = act_webhook_test(c->svc->db, c->svc->conf, c->who.user_id, &w,
+	    &v, &retry_s);
 	if (rc == DB_LIMIT) {
-		answer_manual_limit(c, q.retry_s);
+		answer_manual_limit(c, retry_s);
 		return;
 	}
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}
+	answer_delivery(c, 202, &v);
 	events_notify(c->svc->conf->dispatcher_notify);
 }
 
@@ -173,75 +115,40 @@ void
 h_delivery_get(struct ctx *c)
 {
 	struct webhook_row	w;
+	struct delivery_view	v;
 	char			id[WH_UUID_LEN + 1];
 	enum db_rc		rc;
 
-	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
+	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1 ||
+	    view_init(c, &v) == -1)
 		return;
-	if ((rc = write_delivery(c, 200, w.id, id, 1)) != DB_OK)
+	if ((rc = act_delivery_read(c->svc->db, c->who.user_id, w.id, id,
+	    &v)) != DB_OK)
 		ctx_db_error(c, rc);
-}
-
-struct redeliver_ctx {
-	struct ctx	*c;
-	const char	*webhook_id, *id;
-	enum wh_err	 limit;		/* which bound said DB_LIMIT */
-	long long	 retry_s;
-};
-
-/*
- * Queues the delivery again and reads it back in the same transaction:
- * the row stays locked, so the answer shows it as queued (a dispatcher's
- * claim skips it until the commit).  A delivery at WH_MAX_ATTEMPTS is
- * refused; one that is finished becomes a pending manual delivery, so it
- * counts against manual_pending_max.
- */
-static enum db_rc
-redeliver_tx(struct db *db, void *vctx)
-{
-	struct redeliver_ctx	*x = vctx;
-	struct delivery_row	 d;
-	enum db_rc		 rc;
-
-	if ((rc = db_delivery_get(db, x->c->who.user_id, x->webhook_id, x->id,
-	    &d)) != DB_OK)
-		return rc;
-	if (d.attempts >= WH_MAX_ATTEMPTS) {
-		x->limit = WH_E_ATTEMPT_LIMIT;
-		return DB_LIMIT;
-	}
-	if (strcmp(d.status, "pending") != 0) {
-		if ((rc = manual_room(x->c, db, x->webhook_id,
-		    &x->retry_s)) == DB_LIMIT)
-			x->limit = WH_E_MANUAL_LIMIT;
-		if (rc != DB_OK)
-			return rc;
-	}
-	if ((rc = db_delivery_redeliver(db, x->c->who.user_id, x->webhook_id,
-	    x->id)) != DB_OK)
-		return rc;
-	return write_delivery(x->c, 202, x->webhook_id, x->id, 1);
+	else
+		answer_delivery(c, 200, &v);
 }
 
 void
 h_delivery_redeliver(struct ctx *c)
 {
 	struct webhook_row	w;
-	char			id[WH_UUID_LEN + 1];
+	struct delivery_view	v;
+	char			id[WH_UUID_LEN + 1], why[128];
+	enum wh_err		limit;
+	long long		retry_s = 0;
 	enum db_rc		rc;
 
-	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1)
+	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1 ||
+	    view_init(c, &v) == -1)
 		return;
-	struct redeliver_ctx	x = { c, w.id, id, WH_OK, 0 };
-
-	rc = db_tx(c->svc->db, redeliver_tx, &x);
-	if (rc == DB_LIMIT && x.limit == WH_E_MANUAL_LIMIT) {
-		answer_manual_limit(c, x.retry_s);
+	rc = act_redeliver(c->svc->db, c->svc->conf, c->who.user_id, w.id, id,
+	    &v, &limit, &retry_s);
+	if (rc == DB_LIMIT && limit == WH_E_MANUAL_LIMIT) {
+		answer_manual_limit(c, retry_s);
 		return;
 	}
 	if (rc == DB_LIMIT) {
-		char	why[128];
-
 		snprintf(why, sizeof(why), "This delivery has had %d attempts, "
 		    "the most a delivery may have; it cannot be redelivered.",
 		    WH_MAX_ATTEMPTS);
@@ -252,6 +159,7 @@ h_delivery_redeliver(struct ctx *c)
 		ctx_db_error(c, rc);
 		return;
 	}
+	answer_delivery(c, 202, &v);
 	events_notify(c->svc->conf->dispatcher_notify);
 }
 

@@ -2,12 +2,11 @@
 /* h_webhook.c: list, create, retrieve, update and delete webhooks. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "actions.h"
 #include "handlers.h"
 #include "log.h"
 #include "render.h"
-#include "timeutil.h"
 #include "valid.h"
 
 #define MSG_REQUIRED	"This field is required."
@@ -122,6 +121,16 @@ input_parse(struct ctx *c, struct wh_input *in, json_object **errors)
 	return 0;
 }
 
+/* The change an input asks for. */
+static struct webhook_change
+change_of(const struct wh_input *in)
+{
+	return (struct webhook_change){ .has_url = in->has_url,
+	    .has_status = in->has_status, .has_secret = in->has_secret,
+	    .url = in->url, .status = in->status, .secret = in->secret,
+	    .secret_len = in->secret_len };
+}
+
 /* Answers 200/201 with the webhook w. */
 static void
 answer_webhook(struct ctx *c, int status, const struct webhook_row *h)
@@ -134,33 +143,12 @@ answer_webhook(struct ctx *c, int status, const struct webhook_row *h)
 	resp_jw_done(c->resp, status, &w);
 }
 
-/* Seals in->secret for webhook id into ct; 0 or -1 (answered). */
-static int
-seal_secret(struct ctx *c, const struct wh_input *in, const char *id,
-    unsigned char *ct, size_t *ctlen, char key_id[WH_KEY_ID_LEN + 1])
-{
-	if (crypto_seal(c->svc->keys, id, in->secret, in->secret_len, ct,
-	    ctlen, key_id) == -1) {
-		log_error("webhook %s: sealing the secret failed", id);
-		resp_error(c->resp, WH_E_UNAVAILABLE, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
+/* The 409 of a second webhook for a template, naming the first. */
 static void
-answer_duplicate(struct ctx *c, const char *tpl)
+answer_duplicate(struct ctx *c, const char *id)
 {
-	char		 id[WH_UUID_LEN + 1];
 	json_object	*o;
 
-	if (db_webhook_id_by_template(c->svc->db, c->who.user_id, tpl,
-	    id) != DB_OK) {
-		/* Deleted in between (DB_NOTFOUND too): the create may
-		 * simply be retried, so 503, never 404. */
-		resp_error(c->resp, WH_E_UNAVAILABLE, NULL, NULL);
-		return;
-	}
 	if ((o = json_object_new_object()) == NULL ||
 	    json_object_object_add(o, "detail", json_object_new_string(
 	    err_detail(WH_E_DUPLICATE))) != 0 ||
@@ -206,12 +194,9 @@ h_webhook_create(struct ctx *c)
 {
 	struct wh_input		 in;
 	struct webhook_row	 w;
-	struct webhook_write	 ww;
+	struct webhook_change	 ch;
 	json_object		*errors = NULL;
-	unsigned char		 ct[WH_SEALED_MAX];
-	char			 dbnow[32], key_id[WH_KEY_ID_LEN + 1];
-	char			 loc[64];
-	size_t			 ctlen = 0;
+	char			 loc[64], dup[WH_UUID_LEN + 1];
 	enum db_rc		 rc;
 
 	memset(&w, 0, sizeof(w));
@@ -226,26 +211,11 @@ h_webhook_create(struct ctx *c)
 		resp_error(c->resp, WH_E_INVALID, NULL, errors);
 		return;
 	}
-	crypto_uuid_v7(w.id);
-	time_now(w.created_at, dbnow);
-	memcpy(w.updated_at, w.created_at, sizeof(w.created_at));
-	snprintf(w.endpoint_url, sizeof(w.endpoint_url), "%s", in.url);
-	snprintf(w.status, sizeof(w.status), "%s",
-	    in.has_status ? in.status : "enabled");
-	w.has_secret = in.has_secret && in.secret != NULL;
-	w.last_code = -1;
-	if (strcmp(w.status, "disabled") == 0)
-		snprintf(w.disabled_reason, sizeof(w.disabled_reason), "manual");
-	if (w.has_secret && seal_secret(c, &in, w.id, ct, &ctlen, key_id) == -1)
-		return;
-	ww = (struct webhook_write){ .id = w.id, .api_template = w.tpl.id,
-	    .endpoint_url = w.endpoint_url, .status = w.status,
-	    .disabled_reason = w.disabled_reason[0] ? w.disabled_reason : NULL,
-	    .secret_ct = w.has_secret ? ct : NULL, .secret_ct_len = ctlen,
-	    .secret_key_id = w.has_secret ? key_id : NULL, .now_db = dbnow };
-	rc = db_webhook_insert(c->svc->db, c->who.user_id, &ww);
+	ch = change_of(&in);
+	rc = act_webhook_create(c->svc->db, c->svc->keys, c->who.user_id,
+	    &w.tpl, &ch, &w, dup);
 	if (rc == DB_DUP) {
-		answer_duplicate(c, w.tpl.id);
+		answer_duplicate(c, dup);
 		return;
 	}
 	if (rc != DB_OK) {
@@ -275,39 +245,14 @@ h_webhook_get(struct ctx *c)
 	answer_webhook(c, 200, &w);
 }
 
-/* Applies validated input to the stored row w (status rules included). */
-static void
-update_merge(struct webhook_row *w, const struct wh_input *in, int *reset)
-{
-	*reset = 0;
-	if (in->has_url)
-		snprintf(w->endpoint_url, sizeof(w->endpoint_url), "%s", in->url);
-	if (in->has_status) {
-		snprintf(w->status, sizeof(w->status), "%s", in->status);
-		if (strcmp(in->status, "enabled") == 0) {
-			w->disabled_reason[0] = '\0';
-			w->consecutive_failures = 0;
-			*reset = 1;
-		} else
-			snprintf(w->disabled_reason, sizeof(w->disabled_reason),
-			    "manual");
-	}
-	if (in->has_secret)
-		w->has_secret = in->secret != NULL;
-}
-
 static void
 webhook_update(struct ctx *c, int put)
 {
 	struct wh_input		 in;
 	struct webhook_row	 w;
-	struct webhook_write	 ww;
+	struct webhook_change	 ch;
 	json_object		*errors = NULL;
-	unsigned char		 ct[WH_SEALED_MAX];
-	char			 id[WH_UUID_LEN + 1], dbnow[32];
-	char			 key_id[WH_KEY_ID_LEN + 1];
-	size_t			 ctlen = 0;
-	int			 reset;
+	char			 id[WH_UUID_LEN + 1];
 	enum db_rc		 rc;
 
 	if (input_parse(c, &in, &errors) == -1 || (put &&
@@ -340,21 +285,9 @@ webhook_update(struct ctx *c, int put)
 		ctx_db_error(c, rc);
 		return;
 	}
-	update_merge(&w, &in, &reset);
-	if (in.has_secret && in.secret != NULL &&
-	    seal_secret(c, &in, w.id, ct, &ctlen, key_id) == -1)
-		return;
-	time_now(w.updated_at, dbnow);
-	ww = (struct webhook_write){ .id = w.id, .endpoint_url = w.endpoint_url,
-	    .status = w.status, .disabled_reason = w.disabled_reason[0] ?
-	    w.disabled_reason : NULL, .reset_failures = reset,
-	    .secret_change = in.has_secret, .secret_ct = w.has_secret &&
-	    in.has_secret ? ct : NULL, .secret_ct_len = ctlen,
-	    .secret_key_id = w.has_secret && in.has_secret ? key_id : NULL,
-	    .now_db = dbnow,
-	    .rotation_grace = c->svc->conf->secret_rotation_grace,
-	    .cancel_pending = in.has_status && strcmp(in.status, "disabled") == 0 };
-	if ((rc = db_webhook_update(c->svc->db, c->who.user_id, &ww)) != DB_OK) {
+	ch = change_of(&in);
+	if ((rc = act_webhook_update(c->svc->db, c->svc->keys, c->svc->conf,
+	    c->who.user_id, &w, &ch)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}

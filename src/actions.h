@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* actions.h: what the API's writes do to the database, each in its
+ * transaction: create and update a webhook (secret sealed and rotated),
+ * test and redeliver.  Handlers parse before and render after; events.c
+ * holds the ingest they share. */
+#ifndef WH_ACTIONS_H
+#define WH_ACTIONS_H
+
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+
+/* The fields a create or an update may set, validated. */
+struct webhook_change {
+	int		 has_url, has_status, has_secret;
+	const char	*url;
+	const char	*status;
+	const char	*secret;	/* NULL: remove (when has_secret) */
+	size_t		 secret_len;
+};
+
+/*
+ * Creates the user's webhook for tpl with ch into *out.  DB_DUP when the
+ * user has one for tpl already (its id into dup_id; DB_DOWN if it went in
+ * between: the create may be retried).  A secret that cannot be sealed is
+ * DB_ERR (logged).
+ */
+enum db_rc	act_webhook_create(struct db *, const struct crypto_keys *,
+		    uint64_t user_id, const struct template_row *tpl,
+		    const struct webhook_change *ch, struct webhook_row *out,
+		    char dup_id[WH_UUID_LEN + 1]);
+
+/*
+ * Applies ch to the stored webhook *w (read by the caller) and writes it:
+ * enabling clears disabled_reason and the failure count, disabling (by the
+ * user: "manual") cancels the queued deliveries, a replaced secret keeps
+ * signing for secret_rotation_grace.  *w becomes the new state.
+ */
+enum db_rc	act_webhook_update(struct db *, const struct crypto_keys *,
+		    const struct conf *, uint64_t user_id,
+		    struct webhook_row *w, const struct webhook_change *ch);
+
+/* A delivery as the API answers it: the row, and its attempt log in the
+ * caller's array (WH_MAX_ATTEMPT_LOG rows; NULL: none wanted). */
+struct delivery_view {
+	struct delivery_row	 d;
+	struct attempt_row	*log;
+	int			 nlog;
+};
+
+enum db_rc	act_delivery_read(struct db *, uint64_t user_id,
+		    const char *webhook_id, const char *id,
+		    struct delivery_view *out);
+
+/*
+ * Queues a webhook.test delivery for w (manual: sent even when disabled)
+ * and reads it back in the same transaction, so *out shows it as queued.
+ * DB_LIMIT when the webhook has manual_pending_max pending manual
+ * deliveries (*retry_s: seconds until the soonest is due).
+ */
+enum db_rc	act_webhook_test(struct db *, const struct conf *,
+		    uint64_t user_id, const struct webhook_row *w,
+		    struct delivery_view *out, long long *retry_s);
+
+/*
+ * Queues the delivery again (a finished one: one more attempt, manual; a
+ * pending one: due now) and reads it back in the same transaction.
+ * DB_LIMIT with *limit WH_E_ATTEMPT_LIMIT (it has had WH_MAX_ATTEMPTS) or
+ * WH_E_MANUAL_LIMIT (*retry_s as for a test).
+ */
+enum db_rc	act_redeliver(struct db *, const struct conf *,
+		    uint64_t user_id, const char *webhook_id, const char *id,
+		    struct delivery_view *out, enum wh_err *limit,
+		    long long *retry_s);
+
+#endif
