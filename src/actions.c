@@ -59,8 +59,7 @@ act_webhook_create(struct db *db, const struct crypto_keys *keys,
 	if (rc != DB_DUP)
 		return rc;
 	/* The one it has: gone again in between, the create may be retried. */
-	if ((rc = db_webhook_id_by_template(db, user_id, w->tpl.id, dup_id)) !=
-	    DB_OK)
+	if (db_webhook_id_by_template(db, user_id, w->tpl.id, dup_id) != DB_OK)
 		return DB_DOWN;
 	return DB_DUP;
 }
