@@ -8,7 +8,8 @@
 
 #include "conf.h"
 #include "crypto.h"
-#include "db.h"
+#include "db_delivery.h"
+#include "db_webhook.h"
 #include "err.h"
 
 /* The fields a create or an update may set, validated. */

@@ -3,7 +3,7 @@
 #ifndef WH_AUTH_H
 #define WH_AUTH_H
 
-#include "db.h"
+#include "db_auth.h"
 #include "err.h"
 
 struct auth_cache;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_admin.h"
 #include "db_stmts.h"
 #include "log.h"
 
@@ -15,22 +16,6 @@ db_user_add(struct db *db, const char *name)
 	struct db_arg	a[] = { ARG_STR(name) };
 
 	return db_exec(db, ST_USER_ADD, ARGS(a), NULL, 0, NULL, NULL, NULL);
-}
-
-enum db_rc
-db_user_id(struct db *db, const char *name, uint64_t *id)
-{
-	struct db_arg	 a[] = { ARG_STR(name) };
-	char		 buf[24];
-	struct db_col	 col[] = { COL(buf) };
-	long long	 v = 0;
-	enum db_rc	 rc;
-
-	rc = db_exec(db, ST_USER_ID, ARGS(a), col, 1, db_count_row, &v, NULL);
-	if (rc == DB_OK && v == 0)
-		return DB_NOTFOUND;
-	*id = (uint64_t)v;
-	return rc;
 }
 
 enum db_rc

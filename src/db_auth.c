@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_auth.h"
 #include "db_stmts.h"
 
 struct auth_ctx {
@@ -36,4 +37,20 @@ db_auth_token(struct db *db, const unsigned char hash[32],
 
 	rc = db_exec(db, ST_AUTH_TOKEN, ARGS(a), cols, 4, auth_row, &ctx, NULL);
 	return rc == DB_OK && !ctx.found ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_user_id(struct db *db, const char *name, uint64_t *id)
+{
+	struct db_arg	 a[] = { ARG_STR(name) };
+	char		 buf[24];
+	struct db_col	 col[] = { COL(buf) };
+	long long	 v = 0;
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_USER_ID, ARGS(a), col, 1, db_count_row, &v, NULL);
+	if (rc == DB_OK && v == 0)
+		return DB_NOTFOUND;
+	*id = (uint64_t)v;
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_delivery.h"
 #include "db_stmts.h"
 
 struct idem_ctx {
@@ -47,15 +48,6 @@ db_event_insert(struct db *db, const char *id, uint64_t source_user_id,
 	    ARG_STR(now_db) };
 
 	return db_exec(db, ST_EVENT_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
-}
-
-enum db_rc
-db_webhook_enabled_for(struct db *db, uint64_t user_id,
-    const char *api_template_id, char id[WH_UUID_LEN + 1])
-{
-	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
-
-	return db_exec_id(db, ST_WH_ENABLED_FOR, ARGS(a), id);
 }
 
 enum db_rc
@@ -223,15 +215,6 @@ db_delivery_redeliver(struct db *db, uint64_t user_id, const char *webhook_id,
 
 	rc = db_exec(db, ST_DELIVERY_REDELIVER, ARGS(a), NULL, 0, NULL, NULL, &n);
 	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
-}
-
-enum db_rc
-db_webhook_lock(struct db *db, const char *id)
-{
-	struct db_arg	a[] = { ARG_STR(id) };
-	char		out[WH_UUID_LEN + 1];
-
-	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, ARGS(a), out);
 }
 
 enum db_rc

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_dispatch.h"
 #include "db_stmts.h"
 #include "log.h"
 
@@ -23,7 +24,7 @@ static const char *const load_col_name[DQ_LOAD_COLS] = { "id", "event_id",
     "previous secret", "previous secret key id" };
 
 struct claim_ids {
-	char	id[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	char	id[WH_DQ_MAX_BATCH][WH_UUID_LEN + 1];
 	int	n;
 };
 
@@ -32,7 +33,7 @@ collect_id(void *ctx, const struct db_col *c, int n)
 {
 	struct claim_ids	*x = ctx;
 
-	if (x->n < DQ_MAX_BATCH)
+	if (x->n < WH_DQ_MAX_BATCH)
 		memcpy(x->id[x->n++], c[0].buf, WH_UUID_LEN + 1);
 	return 0;
 }
@@ -43,7 +44,7 @@ claim_mark(struct db *db, unsigned long long claim, int n, long long lease_us,
     const char *exclude, int *claimed)
 {
 	struct db_arg		 sel[] = { ARG_STR(exclude), ARG_INT(n) };
-	struct db_arg		 mark[2 + DQ_MAX_BATCH];
+	struct db_arg		 mark[2 + WH_DQ_MAX_BATCH];
 	struct claim_ids	 x;
 	char			 buf[WH_UUID_LEN + 1];
 	struct db_col		 col[] = { COL(buf) };
@@ -56,7 +57,7 @@ claim_mark(struct db *db, unsigned long long claim, int n, long long lease_us,
 	if (rc == DB_OK && x.n > 0) {
 		mark[0] = (struct db_arg)ARG_INT(claim);
 		mark[1] = (struct db_arg)ARG_INT(lease_us);
-		for (int i = 0; i < DQ_MAX_BATCH; i++)
+		for (int i = 0; i < WH_DQ_MAX_BATCH; i++)
 			mark[2 + i] = i < x.n ? (struct db_arg)ARG_STR(x.id[i]) :
 			    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
 		rc = db_exec(db, ST_DQ_MARK, ARGS(mark), NULL, 0, NULL, NULL, NULL);
@@ -115,8 +116,8 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	enum db_rc		 rc;
 
 	*claimed = 0;
-	if (n > DQ_MAX_BATCH)
-		n = DQ_MAX_BATCH;
+	if (n > WH_DQ_MAX_BATCH)
+		n = WH_DQ_MAX_BATCH;
 	if ((rc = claim_mark(db, claim, n, lease_us, exclude, claimed)) != DB_OK ||
 	    *claimed == 0)
 		return rc;
@@ -147,10 +148,10 @@ enum db_rc
 dq_release(struct db *db, unsigned long long claim, char ids[][WH_UUID_LEN + 1],
     int n)
 {
-	struct db_arg	a[1 + DQ_MAX_BATCH];
+	struct db_arg	a[1 + WH_DQ_MAX_BATCH];
 
 	a[0] = (struct db_arg)ARG_INT(claim);
-	for (int i = 0; i < DQ_MAX_BATCH; i++)
+	for (int i = 0; i < WH_DQ_MAX_BATCH; i++)
 		a[1 + i] = i < n ? (struct db_arg)ARG_STR(ids[i]) :
 		    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
 	return db_exec(db, ST_DQ_RELEASE, ARGS(a), NULL, 0, NULL, NULL, NULL);

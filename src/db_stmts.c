@@ -169,12 +169,12 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED", 2, 0 },
 	[ST_DQ_MARK] = { "UPDATE deliveries SET claim = ?, "
 	    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
-	    "WHERE id IN (" P64 ")", 2 + DQ_MAX_BATCH, 0 },
+	    "WHERE id IN (" P64 ")", 2 + WH_DQ_MAX_BATCH, 0 },
 	/* Claimed deliveries that may not start now (their webhook or host
 	 * is full): due again at once, for any dispatcher. */
 	[ST_DQ_RELEASE] = { "UPDATE deliveries SET claim = NULL, "
 	    "next_attempt_at = UTC_TIMESTAMP(6) WHERE claim = ? AND id IN ("
-	    P64 ")", 1 + DQ_MAX_BATCH, 0 },
+	    P64 ")", 1 + WH_DQ_MAX_BATCH, 0 },
 	[ST_DQ_LOAD] = { "SELECT d.id, d.event_id, d.webhook_id, d.event_type, "
 	    "d.body, d.attempts, d.attempt_limit, d.manual, w.id IS NOT NULL, "
 	    "w.endpoint_url, w.status, w.secret_ct, w.secret_key_id, "

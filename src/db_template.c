@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_template.h"
 #include "db_stmts.h"
 
 /* Rows go to fn (the CLI's full list) or into out[] (at most max). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_webhook.h"
 #include "db_stmts.h"
 
 #define WH_NCOLS 15
@@ -204,4 +205,22 @@ db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 
 	return db_tx(db, change_and_cancel, &(struct wh_tx){ ARGS(a), id, 1,
 	    ST_WH_DELETE });
+}
+
+enum db_rc
+db_webhook_enabled_for(struct db *db, uint64_t user_id,
+    const char *api_template_id, char id[WH_UUID_LEN + 1])
+{
+	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
+
+	return db_exec_id(db, ST_WH_ENABLED_FOR, ARGS(a), id);
+}
+
+enum db_rc
+db_webhook_lock(struct db *db, const char *id)
+{
+	struct db_arg	a[] = { ARG_STR(id) };
+	char		out[WH_UUID_LEN + 1];
+
+	return db_exec_id(db, ST_DQ_LOCK_WEBHOOK, ARGS(a), out);
 }

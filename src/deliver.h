@@ -7,7 +7,7 @@
 
 #include "conf.h"
 #include "crypto.h"
-#include "db.h"
+#include "db_dispatch.h"
 #include "sign.h"
 
 

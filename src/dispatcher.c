@@ -19,7 +19,8 @@
 #include <curl/curl.h>
 
 #include "crypto.h"
-#include "db.h"
+#include "db_dispatch.h"
+#include "db_webhook.h"
 #include "deliver.h"
 #include "fair.h"
 #include "metrics.h"
@@ -128,10 +129,10 @@ struct claim_ctx {
 	unsigned long long	 claim;
 	/* Deliveries to cancel: done after the claimed rows are read, as
 	 * the connection is busy while they are. */
-	char			 cancel[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	char			 cancel[WH_DQ_MAX_BATCH][WH_UUID_LEN + 1];
 	int			 ncancel;
 	/* Claimed, but their webhook or host is full: given back. */
-	char			 release[DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	char			 release[WH_DQ_MAX_BATCH][WH_UUID_LEN + 1];
 	int			 nrelease;
 };
 
@@ -268,7 +269,7 @@ start_job(void *vctx, const struct dq_job_row *r)
 	    strcmp(r->webhook_status, "enabled") != 0)) {
 		log_info("delivery %s: webhook %s %s; cancelled", r->id,
 		    r->webhook_id, r->webhook_exists ? "disabled" : "deleted");
-		if (x->ncancel < DQ_MAX_BATCH)
+		if (x->ncancel < WH_DQ_MAX_BATCH)
 			memcpy(x->cancel[x->ncancel++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}
@@ -279,7 +280,7 @@ start_job(void *vctx, const struct dq_job_row *r)
 			return 0;
 		if (v == FAIR_HOST_FULL)
 			fair_park(d->fair, r->webhook_id, host);
-		if (x->nrelease < DQ_MAX_BATCH)
+		if (x->nrelease < WH_DQ_MAX_BATCH)
 			memcpy(x->release[x->nrelease++], r->id, WH_UUID_LEN + 1);
 		return 0;
 	}

@@ -5,7 +5,8 @@
 
 #include <json-c/json.h>
 
-#include "db.h"
+#include "db_delivery.h"
+#include "db_webhook.h"
 
 struct event_result;
 

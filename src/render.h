@@ -3,7 +3,8 @@
 #ifndef WH_RENDER_H
 #define WH_RENDER_H
 
-#include "db.h"
+#include "db_delivery.h"
+#include "db_webhook.h"
 #include "jw.h"
 
 /* Each writes one object as the next value of w (errors stay in w). */
