@@ -186,7 +186,7 @@ dlist_params(struct ctx *c, long long *limit, char at[TIME_DB_LEN + 1],
 	*has_cursor = 0;
 	if ((s = query_get(&c->query, "limit")) != NULL) {
 		if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD) {
-			if (errors_add(errors, "limit",
+			if (fields_error(errors, "limit",
 			    "A valid positive integer is required.") == -1)
 				return -1;
 		} else
@@ -194,7 +194,7 @@ dlist_params(struct ctx *c, long long *limit, char at[TIME_DB_LEN + 1],
 	}
 	if ((s = query_get(&c->query, "cursor")) != NULL) {
 		if (cursor_parse(s, at, after) == -1)
-			return errors_add(errors, "cursor", "Invalid cursor.");
+			return fields_error(errors, "cursor", "Invalid cursor.");
 		*has_cursor = 1;
 	}
 	return 0;

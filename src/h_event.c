@@ -5,78 +5,40 @@
 #include <string.h>
 
 #include "events.h"
+#include "fields.h"
 #include "handlers.h"
 #include "log.h"
 #include "valid.h"
 
 struct event_input {
+	int		 has_template, has_user, has_data, has_key;
 	const char	*api_template;	/* UUID or name */
 	const char	*user;
 	json_object	*data;
 	const char	*idempotency_key;
 };
 
-static const char *
-string_field(json_object *v, const char **out, size_t max)
-{
-	size_t	n;
-
-	if (!json_object_is_type(v, json_type_string))
-		return v == NULL ? "This field may not be null." :
-		    "Must be a string.";
-	n = (size_t)json_object_get_string_len(v);
-	if (n == 0)
-		return "This field may not be blank.";
-	if (n > max || memchr(json_object_get_string(v), '\0', n) != NULL)
-		return n > max ? "Too long." : "Must not contain NUL.";
-	*out = json_object_get_string(v);
-	return NULL;
-}
-
-static const char *
-idempotency_field(json_object *v, const char **out)
-{
-	const char	*why, *s;
-
-	if ((why = string_field(v, &s, 255)) != NULL)
-		return why;
-	for (const char *p = s; *p != '\0'; p++)
-		if (*p < 0x21 || *p > 0x7e)
-			return "Use 1 to 255 printable ASCII characters "
-			    "without spaces.";
-	*out = s;
-	return NULL;
-}
+#define F(name, check, val, seen, flags, max) { name, check, \
+	offsetof(struct event_input, val), offsetof(struct event_input, seen), \
+	flags, max }
+static const struct body_field event_fields[] = {
+	F("api_template", fc_string, api_template, has_template,
+	    FIELD_REQUIRED, WH_MAX_TEMPLATE_NAME),
+	F("user", fc_string, user, has_user, FIELD_REQUIRED, WH_MAX_NAME_LEN),
+	F("data", fc_object, data, has_data, FIELD_REQUIRED, 0),
+	F("idempotency_key", fc_token_key, idempotency_key, has_key, 0,
+	    WH_MAX_IDEMPOTENCY_KEY),
+};
+#undef F
 
 /* Validates the members of the body; messages go to *errors. */
 static int
 event_parse(struct ctx *c, struct event_input *in, json_object **errors)
 {
-	memset(in, 0, sizeof(*in));
-	json_object_object_foreach(c->body, key, val) {
-		const char *why = "Unknown field.";
+	struct field_env	e = { c->svc->conf->allow_private_endpoints };
 
-		if (strcmp(key, "api_template") == 0)
-			why = string_field(val, &in->api_template,
-			    WH_MAX_TEMPLATE_NAME);
-		else if (strcmp(key, "user") == 0)
-			why = string_field(val, &in->user, WH_MAX_NAME_LEN);
-		else if (strcmp(key, "data") == 0) {
-			why = json_object_is_type(val, json_type_object) ?
-			    NULL : "Must be a JSON object.";
-			if (why == NULL)
-				in->data = val;
-		} else if (strcmp(key, "idempotency_key") == 0)
-			why = idempotency_field(val, &in->idempotency_key);
-		if (why != NULL && errors_add(errors, key, why) == -1)
-			return -1;
-	}
-	static const char *const required[] = { "api_template", "user", "data" };
-	for (size_t i = 0; i < 3; i++)
-		if (!json_object_object_get_ex(c->body, required[i], NULL) &&
-		    errors_add(errors, required[i], "This field is required.") == -1)
-			return -1;
-	return 0;
+	return fields_parse(event_fields, sizeof(event_fields) /
+	    sizeof(event_fields[0]), &e, c->body, in, sizeof(*in), errors);
 }
 
 /*
@@ -115,7 +77,7 @@ event_lookup(struct ctx *c, const struct event_input *in,
 		    db_template_get_by_name(c->svc->db, in->api_template, tpl) :
 		    db_template_get(c->svc->db, id, tpl);
 		if (rc == DB_NOTFOUND)
-			errors_add(errors, "api_template",
+			fields_error(errors, "api_template",
 			    "No active API template has this id or name.");
 		else if (rc != DB_OK)
 			goto fail;
@@ -123,7 +85,7 @@ event_lookup(struct ctx *c, const struct event_input *in,
 	if (in->user != NULL) {
 		rc = db_user_id(c->svc->db, in->user, user_id);
 		if (rc == DB_NOTFOUND)
-			errors_add(errors, "user", "No such user.");
+			fields_error(errors, "user", "No such user.");
 		else if (rc != DB_OK)
 			goto fail;
 	}

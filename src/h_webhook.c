@@ -4,121 +4,57 @@
 #include <string.h>
 
 #include "actions.h"
+#include "fields.h"
 #include "handlers.h"
 #include "log.h"
 #include "render.h"
 #include "valid.h"
 
-#define MSG_REQUIRED	"This field is required."
-#define MSG_STRING	"Must be a string."
-#define MSG_NOT_NULL	"This field may not be null."
-
 /* The fields a create or update may carry, validated. */
 struct wh_input {
-	int		 has_template, has_url, has_secret, has_status;
-	char		 api_template[WH_UUID_LEN + 1];
-	const char	*url;
-	const char	*secret;	/* NULL: remove (when has_secret) */
-	size_t		 secret_len;
-	const char	*status;
+	int			 has_template, has_url, has_secret, has_status;
+	char			 api_template[WH_UUID_LEN + 1];
+	const char		*url;
+	struct field_secret	 secret;	/* .s NULL: remove it */
+	const char		*status;
 };
 
-typedef const char *(*field_fn)(json_object *, struct wh_input *, int);
-
-static const char *
-f_template(json_object *v, struct wh_input *in, int allow_private)
-{
-	const char	*why;
-
-	if (!json_object_is_type(v, json_type_string))
-		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
-	why = valid_uuid(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v), in->api_template);
-	in->has_template = why == NULL;
-	return why;
-}
-
-static const char *
-f_url(json_object *v, struct wh_input *in, int allow_private)
-{
-	const char	*why;
-
-	if (!json_object_is_type(v, json_type_string))
-		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
-	why = valid_endpoint_url(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v), allow_private);
-	if (why == NULL) {
-		in->has_url = 1;
-		in->url = json_object_get_string(v);
-	}
-	return why;
-}
-
-static const char *
-f_secret(json_object *v, struct wh_input *in, int allow_private)
-{
-	const char	*why;
-
-	if (v == NULL) {
-		in->has_secret = 1;
-		in->secret = NULL;
-		return NULL;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return MSG_STRING;
-	in->secret = json_object_get_string(v);
-	in->secret_len = (size_t)json_object_get_string_len(v);
-	if ((why = valid_secret(in->secret, in->secret_len)) == NULL)
-		in->has_secret = 1;
-	return why;
-}
-
-static const char *
-f_status(json_object *v, struct wh_input *in, int allow_private)
-{
-	const char	*why;
-
-	if (!json_object_is_type(v, json_type_string))
-		return v == NULL ? MSG_NOT_NULL : MSG_STRING;
-	why = valid_status(json_object_get_string(v),
-	    (size_t)json_object_get_string_len(v));
-	if (why == NULL) {
-		in->has_status = 1;
-		in->status = json_object_get_string(v);
-	}
-	return why;
-}
-
-static const struct {
-	const char	*name;
-	field_fn	 check;
-} fields[] = {
-	{ "api_template", f_template },
-	{ "endpoint_url", f_url },
-	{ "secret_hash", f_secret },
-	{ "status", f_status },
+#define F(name, check, val, seen, flags) { name, check, \
+	offsetof(struct wh_input, val), offsetof(struct wh_input, seen), \
+	flags, 0 }
+/* POST: a template and an endpoint; PUT: an endpoint (the template may
+ * be sent with its current value); PATCH: any of them. */
+static const struct body_field create_fields[] = {
+	F("api_template", fc_uuid, api_template, has_template, FIELD_REQUIRED),
+	F("endpoint_url", fc_url, url, has_url, FIELD_REQUIRED),
+	F("secret_hash", fc_secret, secret, has_secret, 0),
+	F("status", fc_status, status, has_status, 0),
 };
+static const struct body_field put_fields[] = {
+	F("api_template", fc_uuid, api_template, has_template, 0),
+	F("endpoint_url", fc_url, url, has_url, FIELD_REQUIRED),
+	F("secret_hash", fc_secret, secret, has_secret, 0),
+	F("status", fc_status, status, has_status, 0),
+};
+static const struct body_field patch_fields[] = {
+	F("api_template", fc_uuid, api_template, has_template, 0),
+	F("endpoint_url", fc_url, url, has_url, 0),
+	F("secret_hash", fc_secret, secret, has_secret, 0),
+	F("status", fc_status, status, has_status, 0),
+};
+#undef F
+#define NFIELDS	(sizeof(create_fields) / sizeof(create_fields[0]))
 
-/* Validates every member of the body; messages go to *errors. */
+/* Validates the body against fields (NFIELDS of them) into in; messages
+ * go to *errors.  -1 only when out of memory. */
 static int
-input_parse(struct ctx *c, struct wh_input *in, json_object **errors)
+input_parse(struct ctx *c, const struct body_field *fields,
+    struct wh_input *in, json_object **errors)
 {
-	int	allow = c->svc->conf->allow_private_endpoints;
+	struct field_env	e = { c->svc->conf->allow_private_endpoints };
 
-	memset(in, 0, sizeof(*in));
-	json_object_object_foreach(c->body, key, val) {
-		const char	*why = "Unknown field.";
-		size_t		 i;
-
-		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			if (strcmp(key, fields[i].name) == 0) {
-				why = fields[i].check(val, in, allow);
-				break;
-			}
-		if (why != NULL && errors_add(errors, key, why) == -1)
-			return -1;
-	}
-	return 0;
+	return fields_parse(fields, NFIELDS, &e, c->body, in, sizeof(*in),
+	    errors);
 }
 
 /* The change an input asks for. */
@@ -127,8 +63,8 @@ change_of(const struct wh_input *in)
 {
 	return (struct webhook_change){ .has_url = in->has_url,
 	    .has_status = in->has_status, .has_secret = in->has_secret,
-	    .url = in->url, .status = in->status, .secret = in->secret,
-	    .secret_len = in->secret_len };
+	    .url = in->url, .status = in->status, .secret = in->secret.s,
+	    .secret_len = in->secret.len };
 }
 
 /* Answers 200/201 with the webhook w. */
@@ -163,24 +99,19 @@ answer_duplicate(struct ctx *c, const char *id)
 	json_object_put(o);
 }
 
-/* Checks create input, the template included; fills w->tpl. */
+/* The template of a create must be active: one more validation, against
+ * the database (w->tpl is filled); -1 when answered or out of memory. */
 static int
 create_validate(struct ctx *c, struct wh_input *in, struct webhook_row *w,
     json_object **errors)
 {
 	enum db_rc	rc;
 
-	if (json_object_object_get_ex(c->body, "api_template", NULL) == 0 &&
-	    errors_add(errors, "api_template", MSG_REQUIRED) == -1)
-		return -1;
-	if (json_object_object_get_ex(c->body, "endpoint_url", NULL) == 0 &&
-	    errors_add(errors, "endpoint_url", MSG_REQUIRED) == -1)
-		return -1;
 	if (!in->has_template)
 		return 0;
 	rc = db_template_get(c->svc->db, in->api_template, &w->tpl);
 	if (rc == DB_NOTFOUND)
-		return errors_add(errors, "api_template",
+		return fields_error(errors, "api_template",
 		    "No active API template has this id.");
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
@@ -200,7 +131,7 @@ h_webhook_create(struct ctx *c)
 	enum db_rc		 rc;
 
 	memset(&w, 0, sizeof(w));
-	if (input_parse(c, &in, &errors) == -1 ||
+	if (input_parse(c, create_fields, &in, &errors) == -1 ||
 	    create_validate(c, &in, &w, &errors) == -1) {
 		json_object_put(errors);
 		if (c->resp->status == 0)
@@ -255,9 +186,7 @@ webhook_update(struct ctx *c, int put)
 	char			 id[WH_UUID_LEN + 1];
 	enum db_rc		 rc;
 
-	if (input_parse(c, &in, &errors) == -1 || (put &&
-	    !json_object_object_get_ex(c->body, "endpoint_url", NULL) &&
-	    errors_add(&errors, "endpoint_url", MSG_REQUIRED) == -1)) {
+	if (input_parse(c, put ? put_fields : patch_fields, &in, &errors) == -1) {
 		json_object_put(errors);
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
@@ -271,7 +200,7 @@ webhook_update(struct ctx *c, int put)
 		rc = db_webhook_get(c->svc->db, c->who.user_id, id, &w);
 	if (rc == DB_OK && in.has_template &&
 	    strcmp(in.api_template, w.tpl.id) != 0 &&
-	    errors_add(&errors, "api_template",
+	    fields_error(&errors, "api_template",
 	    "The API template of a webhook cannot be changed.") == -1) {
 		json_object_put(errors);
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
@@ -334,14 +263,14 @@ filter_parse(struct ctx *c, struct webhook_filter *f, char *tpl,
 	if ((s = query_get(&c->query, "status")) != NULL) {
 		if (valid_status(s, strlen(s)) == NULL)
 			f->status = s;
-		else if (errors_add(errors, "status",
+		else if (fields_error(errors, "status",
 		    "Must be \"enabled\" or \"disabled\".") == -1)
 			return -1;
 	}
 	if ((s = query_get(&c->query, "api_template")) != NULL) {
 		if (valid_uuid(s, strlen(s), tpl) == NULL)
 			f->api_template = tpl;
-		else if (errors_add(errors, "api_template",
+		else if (fields_error(errors, "api_template",
 		    "Must be a valid UUID.") == -1)
 			return -1;
 	}

@@ -10,6 +10,7 @@
 #include "crypto.h"
 #include "db_delivery.h"
 #include "db_webhook.h"
+#include "fields.h"
 #include "http.h"
 #include "jw.h"
 #include "query.h"
@@ -73,9 +74,6 @@ void	ctx_db_error(struct ctx *, enum db_rc);
 /* The path id as a lowercase UUID in out; -1 (and a 404 answered) when it
  * is not one. */
 int	ctx_path_uuid(struct ctx *, char out[WH_UUID_LEN + 1]);
-
-/* Adds message msg to field in the errors object (created on demand). */
-int	errors_add(json_object **errors, const char *field, const char *msg);
 
 struct page {
 	long long	number;

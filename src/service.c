@@ -50,30 +50,6 @@ ctx_path_uuid(struct ctx *c, char out[WH_UUID_LEN + 1])
 }
 
 int
-errors_add(json_object **errors, const char *field, const char *msg)
-{
-	json_object	*list, *m;
-
-	if (*errors == NULL && (*errors = json_object_new_object()) == NULL)
-		return -1;
-	if (!json_object_object_get_ex(*errors, field, &list)) {
-		if ((list = json_object_new_array()) == NULL)
-			return -1;
-		if (json_object_object_add(*errors, field, list) != 0) {
-			json_object_put(list);
-			return -1;
-		}
-	}
-	if ((m = json_object_new_string(msg)) == NULL)
-		return -1;
-	if (json_object_array_add(list, m) != 0) {
-		json_object_put(m);
-		return -1;
-	}
-	return 0;
-}
-
-int
 page_parse(struct ctx *c, struct page *p, json_object **errors, int *bad_page)
 {
 	const char	*s;
@@ -90,7 +66,7 @@ page_parse(struct ctx *c, struct page *p, json_object **errors, int *bad_page)
 			    c->svc->conf->max_page_size;
 			break;
 		case VALID_INT_BAD:
-			if (errors_add(errors, "page_size",
+			if (fields_error(errors, "page_size",
 			    "A valid positive integer is required.") == -1)
 				return -1;
 		}

@@ -23,6 +23,7 @@
 #define WH_UUID_LEN            36
 #define WH_TIME_LEN            27            /* 2026-11-29T10:30:00.123456Z */
 #define WH_MAX_NAME_LEN        150           /* user names */
+#define WH_MAX_IDEMPOTENCY_KEY 255           /* events' idempotency_key */
 #define WH_MAX_TEMPLATE_NAME   191
 #define WH_MAX_DISPLAY_NAME    255
 #define WH_MAX_DESCRIPTION     1024
