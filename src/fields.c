@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "fields.h"
+#include "query.h"
+#include "timeutil.h"
 #include "valid.h"
 
 #define MSG_REQUIRED	"This field is required."
@@ -182,5 +184,91 @@ fields_parse(const struct body_field *t, size_t n, const struct field_env *e,
 		    !json_object_object_get_ex(obj, t[i].name, NULL) &&
 		    fields_error(errors, t[i].name, MSG_REQUIRED) == -1)
 			return -1;
+	return 0;
+}
+
+const char *
+qc_page(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	struct field_page	*p = out;
+	long long		 v;
+
+	p->bad = valid_positive_int(s, WH_MAX_PAGE, &v) != VALID_INT_OK;
+	p->number = p->bad ? 1 : v;
+	return NULL;
+}
+
+const char *
+qc_page_size(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	long long	v;
+
+	if (valid_positive_int(s, WH_MAX_PAGE, &v) == VALID_INT_BAD)
+		return "A valid positive integer is required.";
+	*(long long *)out = v < e->max_page_size ? v : e->max_page_size;
+	return NULL;
+}
+
+const char *
+qc_limit(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	long long	v;
+
+	if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD)
+		return "A valid positive integer is required.";
+	*(long long *)out = v;
+	return NULL;
+}
+
+const char *
+qc_status(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	if (valid_status(s, strlen(s)) != NULL)
+		return "Must be \"enabled\" or \"disabled\".";
+	*(const char **)out = s;
+	return NULL;
+}
+
+const char *
+qc_uuid(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	return valid_uuid(s, strlen(s), out) != NULL ? "Must be a valid UUID." :
+	    NULL;
+}
+
+/* "<20 digits>_<uuid>": the created_at (a real time) and id of a row. */
+const char *
+qc_cursor(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	struct field_cursor	*c = out;
+
+	if (strlen(s) != 20 + 1 + WH_UUID_LEN || s[20] != '_' ||
+	    valid_uuid(s + 21, WH_UUID_LEN, c->id) != NULL ||
+	    time_db_from_digits(s, c->at) == -1)
+		return "Invalid cursor.";
+	return NULL;
+}
+
+int
+fields_query(const struct query_field *t, size_t n, const struct field_env *e,
+    const struct query *q, void *input, json_object **errors)
+{
+	const char	*s, *why;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((s = query_get(q, t[i].name)) == NULL)
+			continue;
+		if ((why = t[i].check(&t[i], e, s, (char *)input + t[i].off)) ==
+		    NULL)
+			*(int *)(void *)((char *)input + t[i].seen) = 1;
+		else if (fields_error(errors, t[i].name, why) == -1)
+			return -1;
+	}
 	return 0;
 }

@@ -12,7 +12,8 @@
 
 /* What checks may depend on beyond the value. */
 struct field_env {
-	int	allow_private;		/* allow_private_endpoints */
+	int		allow_private;		/* allow_private_endpoints */
+	long long	max_page_size;		/* page_size is clamped to it */
 };
 
 struct body_field;
@@ -57,6 +58,51 @@ const char	*fc_token_key(const struct body_field *, const struct field_env *,
 		    json_object *, void *);	/* const char *, printable ASCII */
 const char	*fc_object(const struct body_field *, const struct field_env *,
 		    json_object *, void *);	/* json_object * (not taken) */
+
+/* A query parameter's check, as a body field's; s is the decoded value of
+ * the first occurrence. */
+struct query_field;
+typedef const char *(*query_check)(const struct query_field *,
+    const struct field_env *, const char *s, void *out);
+
+struct query_field {
+	const char	*name;
+	query_check	 check;
+	size_t		 off;	/* of the typed value in the input struct */
+	size_t		 seen;	/* of an int set to 1 when the value is valid */
+};
+
+/* Typed query values. */
+struct field_page {		/* qc_page: a bad page is a 404, not a 400 */
+	long long	number;
+	int		bad;
+};
+struct field_cursor {		/* qc_cursor: the keyset position */
+	char		at[27];		/* DATETIME(6) literal */
+	char		id[WH_UUID_LEN + 1];
+};
+
+const char	*qc_page(const struct query_field *, const struct field_env *,
+		    const char *, void *);	/* struct field_page */
+const char	*qc_page_size(const struct query_field *,
+		    const struct field_env *, const char *, void *);
+						/* long long, clamped */
+const char	*qc_limit(const struct query_field *, const struct field_env *,
+		    const char *, void *);	/* long long, up to 100 */
+const char	*qc_status(const struct query_field *, const struct field_env *,
+		    const char *, void *);	/* const char * */
+const char	*qc_uuid(const struct query_field *, const struct field_env *,
+		    const char *, void *);	/* char[WH_UUID_LEN + 1] */
+const char	*qc_cursor(const struct query_field *, const struct field_env *,
+		    const char *, void *);	/* struct field_cursor */
+
+struct query;
+/* The parameters of q that t's n fields name, into input (not zeroed;
+ * unknown parameters are ignored, as the contract says); messages into
+ * *errors.  0, or -1 when out of memory. */
+int	fields_query(const struct query_field *t, size_t n,
+	    const struct field_env *, const struct query *q, void *input,
+	    json_object **errors);
 
 /*
  * Validates the members of obj against the n fields of t into input

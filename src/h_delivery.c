@@ -9,8 +9,6 @@
 #include "handlers.h"
 #include "log.h"
 #include "render.h"
-#include "timeutil.h"
-#include "valid.h"
 
 #define CURSOR_LEN	(20 + 1 + WH_UUID_LEN)	/* digits "_" uuid */
 
@@ -18,12 +16,10 @@
 static int
 owned_webhook(struct ctx *c, struct webhook_row *w)
 {
-	char		id[WH_UUID_LEN + 1];
 	enum db_rc	rc;
 
-	if (ctx_path_uuid(c, id) == -1)
-		return -1;
-	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, id, w)) != DB_OK) {
+	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, c->path_id,
+	    w)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return -1;
 	}
@@ -100,29 +96,16 @@ h_webhook_test(struct ctx *c)
 	events_notify(c->svc->conf->dispatcher_notify);
 }
 
-/* The delivery id of the path (second segment); -1 when answered. */
-static int
-path_delivery_id(struct ctx *c, char out[WH_UUID_LEN + 1])
-{
-	if (valid_uuid(c->id2, c->id2_len, out) != NULL) {
-		resp_error(c->resp, WH_E_NOT_FOUND, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
 void
 h_delivery_get(struct ctx *c)
 {
 	struct webhook_row	w;
 	struct delivery_view	v;
-	char			id[WH_UUID_LEN + 1];
 	enum db_rc		rc;
 
-	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1 ||
-	    view_init(c, &v) == -1)
+	if (owned_webhook(c, &w) == -1 || view_init(c, &v) == -1)
 		return;
-	if ((rc = act_delivery_read(c->svc->db, c->who.user_id, w.id, id,
+	if ((rc = act_delivery_read(c->svc->db, c->who.user_id, w.id, c->path_id2,
 	    &v)) != DB_OK)
 		ctx_db_error(c, rc);
 	else
@@ -134,15 +117,15 @@ h_delivery_redeliver(struct ctx *c)
 {
 	struct webhook_row	w;
 	struct delivery_view	v;
-	char			id[WH_UUID_LEN + 1], why[128];
+	char			why[128];
 	enum wh_err		limit;
 	long long		retry_s = 0;
 	enum db_rc		rc;
 
-	if (owned_webhook(c, &w) == -1 || path_delivery_id(c, id) == -1 ||
-	    view_init(c, &v) == -1)
+	if (owned_webhook(c, &w) == -1 || view_init(c, &v) == -1)
 		return;
-	rc = act_redeliver(c->svc->db, c->svc->conf, c->who.user_id, w.id, id,
+	rc = act_redeliver(c->svc->db, c->svc->conf, c->who.user_id, w.id,
+	    c->path_id2,
 	    &v, &limit, &retry_s);
 	if (rc == DB_LIMIT && limit == WH_E_MANUAL_LIMIT) {
 		answer_manual_limit(c, retry_s);
@@ -161,43 +144,6 @@ h_delivery_redeliver(struct ctx *c)
 	}
 	answer_delivery(c, 202, &v);
 	events_notify(c->svc->conf->dispatcher_notify);
-}
-
-/* A cursor "<20 digits>_<uuid>" into a DATETIME(6) literal and an id;
- * -1 unless the digits are a real time. */
-static int
-cursor_parse(const char *s, char at[TIME_DB_LEN + 1], char id[WH_UUID_LEN + 1])
-{
-	if (strlen(s) != CURSOR_LEN || s[20] != '_' ||
-	    valid_uuid(s + 21, WH_UUID_LEN, id) != NULL)
-		return -1;
-	return time_db_from_digits(s, at);
-}
-
-/* Reads limit and cursor; messages into *errors. */
-static int
-dlist_params(struct ctx *c, long long *limit, char at[TIME_DB_LEN + 1],
-    char after[WH_UUID_LEN + 1], int *has_cursor, json_object **errors)
-{
-	const char	*s;
-	long long	 v;
-
-	*limit = WH_DEFAULT_PAGE_SIZE;
-	*has_cursor = 0;
-	if ((s = query_get(&c->query, "limit")) != NULL) {
-		if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD) {
-			if (fields_error(errors, "limit",
-			    "A valid positive integer is required.") == -1)
-				return -1;
-		} else
-			*limit = v;
-	}
-	if ((s = query_get(&c->query, "cursor")) != NULL) {
-		if (cursor_parse(s, at, after) == -1)
-			return fields_error(errors, "cursor", "Invalid cursor.");
-		*has_cursor = 1;
-	}
-	return 0;
 }
 
 /* {"next", "results"} of n fetched rows, limit of them on the page (a
@@ -238,23 +184,14 @@ answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
 void
 h_delivery_list(struct ctx *c)
 {
+	const struct delivery_list_input *in = &c->in.deliveries;
 	struct webhook_row	 w;
 	struct delivery_row	*rows;
-	json_object		*errors = NULL;
-	char			 at[TIME_DB_LEN + 1], after[WH_UUID_LEN + 1];
-	long long		 limit;
-	int			 has_cursor, n = 0;
+	long long		 limit = in->has_limit ? in->limit :
+				    WH_DEFAULT_PAGE_SIZE;
+	int			 n = 0;
 	enum db_rc		 rc;
 
-	if (dlist_params(c, &limit, at, after, &has_cursor, &errors) == -1) {
-		json_object_put(errors);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	if (errors != NULL) {
-		resp_error(c->resp, WH_E_INVALID, NULL, errors);
-		return;
-	}
 	if (owned_webhook(c, &w) == -1)
 		return;
 	if ((rows = svc_rows(c->svc, sizeof(*rows), limit + 1)) == NULL) {
@@ -262,7 +199,8 @@ h_delivery_list(struct ctx *c)
 		return;
 	}
 	rc = db_delivery_list(c->svc->db, c->who.user_id, w.id,
-	    has_cursor ? at : NULL, has_cursor ? after : NULL, limit + 1,
+	    in->has_cursor ? in->cursor.at : NULL,
+	    in->has_cursor ? in->cursor.id : NULL, limit + 1,
 	    rows, &n);
 	if (rc != DB_OK)
 		ctx_db_error(c, rc);

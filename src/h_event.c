@@ -5,41 +5,9 @@
 #include <string.h>
 
 #include "events.h"
-#include "fields.h"
 #include "handlers.h"
 #include "log.h"
 #include "valid.h"
-
-struct event_input {
-	int		 has_template, has_user, has_data, has_key;
-	const char	*api_template;	/* UUID or name */
-	const char	*user;
-	json_object	*data;
-	const char	*idempotency_key;
-};
-
-#define F(name, check, val, seen, flags, max) { name, check, \
-	offsetof(struct event_input, val), offsetof(struct event_input, seen), \
-	flags, max }
-static const struct body_field event_fields[] = {
-	F("api_template", fc_string, api_template, has_template,
-	    FIELD_REQUIRED, WH_MAX_TEMPLATE_NAME),
-	F("user", fc_string, user, has_user, FIELD_REQUIRED, WH_MAX_NAME_LEN),
-	F("data", fc_object, data, has_data, FIELD_REQUIRED, 0),
-	F("idempotency_key", fc_token_key, idempotency_key, has_key, 0,
-	    WH_MAX_IDEMPOTENCY_KEY),
-};
-#undef F
-
-/* Validates the members of the body; messages go to *errors. */
-static int
-event_parse(struct ctx *c, struct event_input *in, json_object **errors)
-{
-	struct field_env	e = { c->svc->conf->allow_private_endpoints };
-
-	return fields_parse(event_fields, sizeof(event_fields) /
-	    sizeof(event_fields[0]), &e, c->body, in, sizeof(*in), errors);
-}
 
 /*
  * Resolves the template (by id or name), the user and the user's enabled
@@ -98,36 +66,31 @@ fail:
 void
 h_event_create(struct ctx *c)
 {
-	struct event_input	 in;
+	const struct event_input *in = &c->in.event;
 	struct template_row	 tpl;
 	struct event_result	 r;
-	json_object		*errors = NULL, *o;
+	json_object		*o;
 	char			 type[WH_MAX_TEMPLATE_NAME + 16];
 	char			 wid[WH_UUID_LEN + 1];
 	const char		*resolved;
 	uint64_t		 user_id = 0;
 	enum db_rc		 rc;
 
-	if (event_parse(c, &in, &errors) == -1) {
-		json_object_put(errors);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+	/* The template and the user must exist: field errors too. */
+	if (event_lookup(c, in, &tpl, &user_id, wid, &resolved,
+	    &c->errors) == -1)
 		return;
-	}
-	if (event_lookup(c, &in, &tpl, &user_id, wid, &resolved,
-	    &errors) == -1) {
-		json_object_put(errors);
-		return;
-	}
-	if (errors != NULL) {
-		resp_error(c->resp, WH_E_INVALID, NULL, errors);
+	if (c->errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
+		c->errors = NULL;	/* taken */
 		return;
 	}
 	snprintf(type, sizeof(type), "%s.completed", tpl.name);
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id,
-	    .idempotency_key = in.idempotency_key, .user_id = user_id,
+	    .idempotency_key = in->idempotency_key, .user_id = user_id,
 	    .tpl = &tpl, .enabled_webhook_id = resolved, .type = type,
-	    .data = in.data,
+	    .data = in->data,
 	    .attempt_limit = 0 }, &r);	/* the dispatchers' schedule */
 	if (rc != DB_OK && r.too_large) {
 		resp_error(c->resp, WH_E_TOO_LARGE, "The event's data is too "
@@ -142,7 +105,7 @@ h_event_create(struct ctx *c)
 		events_notify(c->svc->conf->dispatcher_notify);
 	if (!r.replayed)
 		log_info("event %s %s for user %s: %d delivery", r.id, type,
-		    in.user, r.deliveries);
+		    in->user, r.deliveries);
 	if ((o = json_object_new_object()) == NULL ||
 	    json_object_object_add(o, "id", json_object_new_string(r.id)) != 0 ||
 	    json_object_object_add(o, "deliveries",

@@ -9,24 +9,12 @@ h_template_list(struct ctx *c)
 	struct page		 p;
 	struct template_row	*rows;
 	struct jw		 w;
-	json_object		*errors = NULL;
 	long long		 count;
-	int			 bad_page, n = 0;
+	int			 n = 0;
 	enum db_rc		 rc;
 
-	if (page_parse(c, &p, &errors, &bad_page) == -1) {
-		json_object_put(errors);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+	if (ctx_page(c, &c->in.page, &p) == -1)
 		return;
-	}
-	if (errors != NULL) {
-		resp_error(c->resp, WH_E_INVALID, NULL, errors);
-		return;
-	}
-	if (bad_page) {
-		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
-		return;
-	}
 	if ((rows = svc_rows(c->svc, sizeof(*rows), p.size + 1)) == NULL) {
 		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
 		return;
@@ -51,12 +39,9 @@ h_template_get(struct ctx *c)
 {
 	struct template_row	 t;
 	struct jw		 w;
-	char			 id[WH_UUID_LEN + 1];
 	enum db_rc		 rc;
 
-	if (ctx_path_uuid(c, id) == -1)
-		return;
-	if ((rc = db_template_get(c->svc->db, id, &t)) != DB_OK) {
+	if ((rc = db_template_get(c->svc->db, c->path_id, &t)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}

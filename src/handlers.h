@@ -11,6 +11,7 @@
 #include "db_delivery.h"
 #include "db_webhook.h"
 #include "fields.h"
+#include "inputs.h"
 #include "http.h"
 #include "jw.h"
 #include "query.h"
@@ -48,6 +49,12 @@ struct ctx {
 	size_t			 id_len;
 	const char		*id2;		/* a second one (deliveries) */
 	size_t			 id2_len;
+	/* Filled by service from the route's declarations: */
+	union route_input	 in;		/* valid body members, parameters */
+	json_object		*errors;	/* RF_LOOKUP: the 400 so far */
+	char			 path_id[WH_UUID_LEN + 1];	/* lowercase */
+	char			 path_id2[WH_UUID_LEN + 1];
+	int			 path_ok;	/* every id of the path a UUID */
 	struct query		 query;
 };
 
@@ -71,19 +78,14 @@ void	h_event_create(struct ctx *);
 /* Answers the error of a database result other than DB_OK. */
 void	ctx_db_error(struct ctx *, enum db_rc);
 
-/* The path id as a lowercase UUID in out; -1 (and a 404 answered) when it
- * is not one. */
-int	ctx_path_uuid(struct ctx *, char out[WH_UUID_LEN + 1]);
-
 struct page {
 	long long	number;
 	long long	size;
 };
 
-/* Reads page and page_size; on a bad page_size adds to *errors; a bad
- * page sets *bad_page.  Returns -1 only when out of memory. */
-int	page_parse(struct ctx *, struct page *, json_object **errors,
-	    int *bad_page);
+/* The page the query asks for (page 1 and page_size by default); -1 with
+ * 404 invalid_page answered when page is not a positive integer. */
+int	ctx_page(struct ctx *, const struct page_input *, struct page *);
 
 /*
  * Pages are read with one row more than their size: when that row does

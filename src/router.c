@@ -3,28 +3,39 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "inputs.h"
 #include "wh_limits.h"
 #include "router.h"
 
 #define PREFIX "/webhooks/v1/"
 
+#define NONE	NULL, 0
 static const struct route routes[] = {
-	{ "health", HTTP_GET, h_health, RF_NOAUTH, 0 },
-	{ "templates", HTTP_GET, h_template_list, 0, 0 },
-	{ "templates/*", HTTP_GET, h_template_get, 0, 0 },
-	{ "webhook", HTTP_GET, h_webhook_list, 0, 0 },
-	{ "webhook", HTTP_POST, h_webhook_create, RF_BODY, WH_MAX_BODY },
-	{ "webhook/*", HTTP_GET, h_webhook_get, 0, 0 },
-	{ "webhook/*", HTTP_PUT, h_webhook_put, RF_BODY, WH_MAX_BODY },
-	{ "webhook/*", HTTP_PATCH, h_webhook_patch, RF_BODY, WH_MAX_BODY },
-	{ "webhook/*", HTTP_DELETE, h_webhook_delete, 0, 0 },
-	{ "webhook/*/test", HTTP_POST, h_webhook_test, 0, 0 },
-	{ "webhook/*/deliveries", HTTP_GET, h_delivery_list, 0, 0 },
-	{ "webhook/*/deliveries/*", HTTP_GET, h_delivery_get, 0, 0 },
-	{ "webhook/*/deliveries/*/redeliver", HTTP_POST, h_delivery_redeliver, 0, 0 },
-	{ "events", HTTP_POST, h_event_create, RF_BODY | RF_SERVICE,
-	    WH_MAX_EVENT_BODY },
+	{ "health", HTTP_GET, h_health, RF_NOAUTH, 0, NONE, NONE },
+	{ "templates", HTTP_GET, h_template_list, 0, 0, NONE,
+	    INPUT_TABLE(page_query) },
+	{ "templates/*", HTTP_GET, h_template_get, 0, 0, NONE, NONE },
+	{ "webhook", HTTP_GET, h_webhook_list, 0, 0, NONE,
+	    INPUT_TABLE(webhook_list_query) },
+	{ "webhook", HTTP_POST, h_webhook_create, RF_BODY | RF_LOOKUP,
+	    WH_MAX_BODY, INPUT_TABLE(webhook_create_fields), NONE },
+	{ "webhook/*", HTTP_GET, h_webhook_get, 0, 0, NONE, NONE },
+	{ "webhook/*", HTTP_PUT, h_webhook_put, RF_BODY | RF_LOOKUP,
+	    WH_MAX_BODY, INPUT_TABLE(webhook_put_fields), NONE },
+	{ "webhook/*", HTTP_PATCH, h_webhook_patch, RF_BODY | RF_LOOKUP,
+	    WH_MAX_BODY, INPUT_TABLE(webhook_patch_fields), NONE },
+	{ "webhook/*", HTTP_DELETE, h_webhook_delete, 0, 0, NONE, NONE },
+	{ "webhook/*/test", HTTP_POST, h_webhook_test, 0, 0, NONE, NONE },
+	{ "webhook/*/deliveries", HTTP_GET, h_delivery_list, 0, 0, NONE,
+	    INPUT_TABLE(delivery_list_query) },
+	{ "webhook/*/deliveries/*", HTTP_GET, h_delivery_get, 0, 0, NONE,
+	    NONE },
+	{ "webhook/*/deliveries/*/redeliver", HTTP_POST, h_delivery_redeliver,
+	    0, 0, NONE, NONE },
+	{ "events", HTTP_POST, h_event_create, RF_BODY | RF_SERVICE | RF_LOOKUP,
+	    WH_MAX_EVENT_BODY, INPUT_TABLE(event_fields), NONE },
 };
+#undef NONE
 
 /* Does path p (n bytes, no prefix, no trailing slash) fit pattern?  The
  * '*' segments are stored in m. */

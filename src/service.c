@@ -40,43 +40,14 @@ ctx_db_error(struct ctx *c, enum db_rc rc)
 }
 
 int
-ctx_path_uuid(struct ctx *c, char out[WH_UUID_LEN + 1])
+ctx_page(struct ctx *c, const struct page_input *in, struct page *p)
 {
-	if (valid_uuid(c->id, c->id_len, out) != NULL) {
-		resp_error(c->resp, WH_E_NOT_FOUND, NULL, NULL);
+	if (in->has_page && in->page.bad) {
+		resp_error(c->resp, WH_E_INVALID_PAGE, NULL, NULL);
 		return -1;
 	}
-	return 0;
-}
-
-int
-page_parse(struct ctx *c, struct page *p, json_object **errors, int *bad_page)
-{
-	const char	*s;
-	long long	 v;
-
-	*bad_page = 0;
-	p->number = 1;
-	p->size = c->svc->conf->page_size;
-	if ((s = query_get(&c->query, "page_size")) != NULL) {
-		switch (valid_positive_int(s, WH_MAX_PAGE, &v)) {
-		case VALID_INT_OK:
-		case VALID_INT_HUGE:
-			p->size = v < c->svc->conf->max_page_size ? v :
-			    c->svc->conf->max_page_size;
-			break;
-		case VALID_INT_BAD:
-			if (fields_error(errors, "page_size",
-			    "A valid positive integer is required.") == -1)
-				return -1;
-		}
-	}
-	if ((s = query_get(&c->query, "page")) != NULL) {
-		if (valid_positive_int(s, WH_MAX_PAGE, &v) == VALID_INT_OK)
-			p->number = v;
-		else
-			*bad_page = 1;
-	}
+	p->number = in->has_page ? in->page.number : 1;
+	p->size = in->has_size ? in->size : c->svc->conf->page_size;
 	return 0;
 }
 
@@ -343,6 +314,44 @@ service_handle(struct svc *svc, const struct req *req, struct resp *resp)
 		cors_headers(svc, req, resp);
 }
 
+/*
+ * The route's declared input: query parameters, body members and the
+ * path's ids, into c->in and c->path_id*.  Answers 400 with every invalid
+ * field, then 404 for a malformed id, and returns -1; a RF_LOOKUP route
+ * gets its errors in c->errors to complete and answer itself.
+ */
+static int
+validate(struct ctx *c, const struct route_match *m)
+{
+	const struct route	*r = m->route;
+	struct field_env	 e = { c->svc->conf->allow_private_endpoints,
+	    c->svc->conf->max_page_size };
+
+	memset(&c->in, 0, sizeof(c->in));
+	if ((r->fields != NULL && fields_parse(r->fields, r->nfields, &e,
+	    c->body, &c->in, sizeof(c->in), &c->errors) == -1) ||
+	    (r->query != NULL && fields_query(r->query, r->nquery, &e,
+	    &c->query, &c->in, &c->errors) == -1)) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return -1;
+	}
+	c->path_ok = (m->id == NULL || valid_uuid(m->id, m->id_len,
+	    c->path_id) == NULL) && (m->id2 == NULL || valid_uuid(m->id2,
+	    m->id2_len, c->path_id2) == NULL);
+	if (r->flags & RF_LOOKUP)
+		return 0;
+	if (c->errors != NULL) {
+		resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
+		c->errors = NULL;	/* taken */
+		return -1;
+	}
+	if (!c->path_ok) {
+		resp_error(c->resp, WH_E_NOT_FOUND, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 void
 service_route(struct svc *svc, const struct req *req, struct resp *resp)
 {
@@ -381,8 +390,10 @@ service_route(struct svc *svc, const struct req *req, struct resp *resp)
 		resp_error(resp, WH_E_NOMEM, NULL, NULL);
 		goto out;
 	}
-	m.route->fn(&c);
+	if (validate(&c, &m) == 0)
+		m.route->fn(&c);
 out:
+	json_object_put(c.errors);
 	query_free(&c.query);
 	json_object_put(c.body);
 }

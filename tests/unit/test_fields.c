@@ -37,7 +37,7 @@ static const struct body_field table[] = {
 static json_object *
 parse(const char *text, struct input *in, json_object **errors, int priv)
 {
-	struct field_env	 e = { priv };
+	struct field_env	 e = { priv, WH_MAX_PAGE_SIZE };
 	json_object		*o = json_tokener_parse(text);
 
 	assert_non_null(o);

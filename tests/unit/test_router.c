@@ -275,16 +275,18 @@ test_route_flags(void **state)
 	p = "/webhooks/v1/webhook/";
 	router_match(p, strlen(p), HTTP_POST, &m);
 	assert_non_null(m.route);
-	assert_int_equal(m.route->flags, RF_BODY);
+	assert_int_equal(m.route->flags, RF_BODY | RF_LOOKUP);
 	assert_int_equal(m.route->max_body, WH_MAX_BODY);
+	assert_true(m.route->fields != NULL && m.route->nfields == 4);
 	router_match(p, strlen(p), HTTP_GET, &m);
 	assert_int_equal(m.route->flags, 0);
+	assert_true(m.route->fields == NULL && m.route->nquery == 4);
 
 	p = "/webhooks/v1/webhook/" U1 "/";
 	router_match(p, strlen(p), HTTP_PUT, &m);
-	assert_int_equal(m.route->flags, RF_BODY);
+	assert_int_equal(m.route->flags, RF_BODY | RF_LOOKUP);
 	router_match(p, strlen(p), HTTP_PATCH, &m);
-	assert_int_equal(m.route->flags, RF_BODY);
+	assert_int_equal(m.route->flags, RF_BODY | RF_LOOKUP);
 	router_match(p, strlen(p), HTTP_DELETE, &m);
 	assert_int_equal(m.route->flags, 0);
 
@@ -298,7 +300,7 @@ test_route_flags(void **state)
 
 	p = "/webhooks/v1/events/";
 	router_match(p, strlen(p), HTTP_POST, &m);
-	assert_int_equal(m.route->flags, RF_BODY | RF_SERVICE);
+	assert_int_equal(m.route->flags, RF_BODY | RF_SERVICE | RF_LOOKUP);
 	assert_int_equal(m.route->max_body, WH_MAX_EVENT_BODY);
 
 	/* Every other route needs a token. */

@@ -167,6 +167,53 @@ no_body_is_read_before_the_route_and_auth(void **state)
 	assert_true(detail_has(w, "parse_error"));
 }
 
+/* GETs path?query; the status. */
+static int
+get(struct world *w, const char *path, const char *query)
+{
+	struct req	q;
+
+	memset(&q, 0, sizeof(q));
+	q.method = HTTP_GET;
+	q.path = path;
+	q.path_len = strlen(path);
+	q.query = query;
+	q.content_length = -1;
+	q.authorization = "Bearer " TOK;
+	resp_reset(&w->resp);
+	service_handle(&w->svc, &q, &w->resp);
+	return w->resp.status;
+}
+
+/* Declared query parameters and path ids are checked before a handler
+ * runs: these answers need no database (there is none here: a handler
+ * that reached it would answer 503). */
+static void
+declared_input_is_checked_before_the_handler(void **state)
+{
+	struct world	*w = *state;
+
+	assert_int_equal(get(w, "/webhooks/v1/webhook/", "page_size=abc&"
+	    "status=on&api_template=x"), 400);
+	assert_true(detail_has(w, "\"page_size\"") && detail_has(w,
+	    "\"status\"") && detail_has(w, "\"api_template\""));
+	assert_int_equal(get(w, "/webhooks/v1/templates/", "page_size=0"), 400);
+	assert_int_equal(get(w, "/webhooks/v1/webhook/", "page=0"), 404);
+	assert_true(detail_has(w, "invalid_page"));
+	assert_int_equal(get(w, "/webhooks/v1/webhook/not-a-uuid/", NULL), 404);
+	assert_true(detail_has(w, "not_found"));
+	assert_int_equal(get(w, "/webhooks/v1/webhook/"
+	    "0193a3c4-5b2e-7c1d-9f00-2a3b4c5d6e7f/deliveries/", "limit=-1&"
+	    "cursor=99999999999999999999_0193a3c4-5b2e-7c1d-9f00-2a3b4c5d6e7f"),
+	    400);
+	assert_true(detail_has(w, "\"limit\"") && detail_has(w, "\"cursor\""));
+	/* 400 before the path's 404 */
+	assert_int_equal(get(w, "/webhooks/v1/webhook/nope/deliveries/",
+	    "limit=x"), 400);
+	/* valid input reaches the handler, which finds no database */
+	assert_int_equal(get(w, "/webhooks/v1/webhook/", "page_size=5"), 503);
+}
+
 int
 main(void)
 {
@@ -174,6 +221,7 @@ main(void)
 		cmocka_unit_test(declared_length_over_the_route_limit_is_refused_unread),
 		cmocka_unit_test(undeclared_length_is_read_to_the_limit_only),
 		cmocka_unit_test(no_body_is_read_before_the_route_and_auth),
+		cmocka_unit_test(declared_input_is_checked_before_the_handler),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
