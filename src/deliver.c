@@ -237,19 +237,18 @@ job_timings(struct job *j, struct dq_result *r)
 	r->duration_ms = (long long)total / 1000;
 }
 
-/* The contract's error class of a finished transfer, NULL for success. */
-static const char *
-classify(const struct job *j, CURLcode code, long status)
+const char *
+deliver_error_class(CURLcode code, long status, int too_large, int refused)
 {
 	if (code == CURLE_OK)
 		return status >= 200 && status < 300 ? NULL : "http_status";
-	if (j->too_large)
+	if (too_large)
 		return "too_large";
 	switch (code) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return "dns";
 	case CURLE_COULDNT_CONNECT:
-		return j->refused ? "refused_address" : "connect";
+		return refused ? "refused_address" : "connect";
 	case CURLE_OPERATION_TIMEDOUT:
 		return "timeout";
 	case CURLE_SSL_CONNECT_ERROR:
@@ -262,7 +261,7 @@ classify(const struct job *j, CURLcode code, long status)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 		return "tls";
 	default:
-		return j->refused ? "refused_address" : "connect";
+		return refused ? "refused_address" : "connect";
 	}
 }
 
@@ -344,7 +343,8 @@ job_result(struct job *j, CURLcode code, const struct conf *c,
 	result_init(j, r);
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	r->response_code = status > 0 ? (int)status : -1;
-	r->error_class = classify(j, code, status);
+	r->error_class = deliver_error_class(code, status, j->too_large,
+	    j->refused);
 	job_timings(j, r);
 	r->excerpt = j->excerpt;
 	r->excerpt_len = j->excerpt_len;

@@ -58,6 +58,12 @@ struct job	*job_new(const struct dq_job_row *, const struct conf *,
 		    const struct crypto_keys *, unsigned long long claim);
 void		 job_free(struct job *);
 
+/* The contract's error class of a finished transfer (NULL for success):
+ * from libcurl's code, the HTTP status, whether the body passed the limit
+ * and whether the SSRF guard refused the address. */
+const char	*deliver_error_class(CURLcode code, long status, int too_large,
+		    int refused);
+
 /*
  * Turns the finished transfer (code from curl) into r: error class,
  * timings, excerpt, and what happens next (strings point into j and

@@ -186,13 +186,6 @@ jw_bool(struct jw *w, int v)
 	put(w, v ? "true" : "false", v ? 4 : 5);
 }
 
-void
-jw_raw(struct jw *w, const char *json, size_t n)
-{
-	value_start(w);
-	put(w, json, n);
-}
-
 int
 jw_error(const struct jw *w)
 {

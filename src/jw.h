@@ -35,7 +35,6 @@ void	jw_int(struct jw *, long long v);
 void	jw_int_or_null(struct jw *, long long v);	/* v < 0: null */
 void	jw_bool(struct jw *, int v);
 void	jw_null(struct jw *);
-void	jw_raw(struct jw *, const char *json, size_t n);	/* a whole value */
 
 /* 0, or -1 when anything went wrong since jw_init. */
 int	jw_error(const struct jw *);
