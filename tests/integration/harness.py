@@ -15,6 +15,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -314,3 +315,58 @@ def sh(cmd, timeout=120):
             rc = "timeout after %ds" % timeout
         f.seek(0)
         return rc, f.read().decode("utf-8", "replace")
+
+
+# ------------------------------------------------------------------ shared helpers
+
+def run_ctl(prefix, args, timeout=60, input=None):
+    """The admin CLI: prefix (a shell command such as "webhookctl -c CONF")
+    and args; its standard output.  A binary that is briefly missing (a
+    rebuild) is waited for; a non-zero exit fails the test."""
+    check(prefix, "WEBHOOKCTL is not set (e.g. WEBHOOKCTL='src/webhookctl -c /tmp/x/webhookd.conf')")
+    cmd = "%s %s" % (prefix, args)
+    deadline = time.monotonic() + 60
+    while True:
+        p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL if input is None else None,
+                           input=input, capture_output=True, text=True, timeout=timeout)
+        if p.returncode in (126, 127) and time.monotonic() < deadline:
+            time.sleep(1)
+            continue
+        check(p.returncode == 0, "`%s` exited %d: %s" % (cmd, p.returncode, (p.stderr or p.stdout).strip()[:600]))
+        return p.stdout
+
+
+def make_user(ctl, name, service=False):
+    """A new user called name with a token (of the service role when asked),
+    made with ctl (a run_ctl-like function taking the arguments)."""
+    import shlex
+    ctl("user add %s" % shlex.quote(name))
+    tok = ctl("token create %s%s" % (shlex.quote(name), " --service" if service else "")).strip()
+    check(tok and not any(c.isspace() for c in tok),
+          "`webhookctl token create` printed %r, expected the token alone" % tok)
+    return User(name, tok)
+
+
+_fixture_lock = threading.RLock()
+_fixtures = {}
+
+
+def fixture(fn):
+    """fn() made once per run, on first use (thread-safe)."""
+    def get():
+        with _fixture_lock:
+            if fn.__name__ not in _fixtures:
+                _fixtures[fn.__name__] = fn()
+            return _fixtures[fn.__name__]
+    get.__name__ = fn.__name__
+    return get
+
+
+def registry():
+    """(tests, decorator): the decorator appends a test function to tests."""
+    tests = []
+
+    def test(fn):
+        tests.append(fn)
+        return fn
+    return tests, test

@@ -49,7 +49,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
-    each as _each, run_suite, sh,
+    each as _each, fixture, make_user, registry, run_ctl, run_suite, sh,
     MISSING, Fail, NoResponse, Resp, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 # --------------------------------------------------------------------------- config
@@ -346,12 +346,7 @@ def check_webhook(w, r, *, template=None, url=None, status=None, has_secret=None
 
 def ctl(args, timeout=60, input=None):
     """webhookctl ARGS (input: its standard input); its standard output."""
-    check(WEBHOOKCTL, "WEBHOOKCTL is not set (e.g. WEBHOOKCTL='src/webhookctl -c /tmp/x/webhookd.conf')")
-    cmd = "%s %s" % (WEBHOOKCTL, args)
-    p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL if input is None else None,
-                       input=input, capture_output=True, text=True, timeout=timeout)
-    check(p.returncode == 0, "`%s` exited %d: %s" % (cmd, p.returncode, (p.stderr or p.stdout).strip()[:600]))
-    return p.stdout
+    return run_ctl(WEBHOOKCTL, args, timeout, input)
 
 
 _ucount = itertools.count()
@@ -366,26 +361,15 @@ def new_token(name, service=False):
 
 
 def new_user(tag, service=False):
-    name = "it_%s_%s_%d" % (tag, RUN, next(_ucount))
-    ctl("user add %s" % shlex.quote(name))
-    return User(name, new_token(name, service))
+    return make_user(ctl, "it_%s_%s_%d" % (tag, RUN, next(_ucount)), service)
 
 
 def new_url(tag="h"):
     return "https://example.com/it/%s/%s/%d" % (RUN, tag, next(_urlcount))
 
 
-_fx = {}
 
 
-def fixture(fn):
-    def get():
-        with _lock:
-            if fn.__name__ not in _fx:
-                _fx[fn.__name__] = fn()
-            return _fx[fn.__name__]
-    get.__name__ = fn.__name__
-    return get
 
 
 def fetch_all(path, who, limit_pages=200):
@@ -515,12 +499,9 @@ def clamp_user():
 
 # ------------------------------------------------------------------------- tests
 
-TESTS = []
+TESTS, test = registry()
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 # ---- health ----------------------------------------------------------------

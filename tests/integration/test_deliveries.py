@@ -74,7 +74,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
-    each as _each, run_suite, sh, wait_for,
+    each as _each, fixture, make_user, registry, run_ctl, run_suite, sh, wait_for,
     MISSING, Fail, NoResponse, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
@@ -290,18 +290,9 @@ def require(*names):
 
 
 def ctl(args, timeout=60):
-    """webhookctl ARGS; a binary that is briefly missing (a rebuild) is waited for."""
+    """webhookctl ARGS; its standard output."""
     require("WEBHOOKCTL")
-    cmd = "%s %s" % (WEBHOOKCTL, args)
-    deadline = time.monotonic() + 60
-    while True:
-        p = subprocess.run(cmd, shell=True, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=timeout)
-        if p.returncode in (126, 127) and time.monotonic() < deadline:
-            time.sleep(1)
-            continue
-        check(p.returncode == 0, "`%s` exited %d: %s" % (cmd, p.returncode, (p.stderr or p.stdout).strip()[:600]))
-        return p.stdout
+    return run_ctl(WEBHOOKCTL, args, timeout)
 
 
 def sql(text, timeout=60):
@@ -317,28 +308,15 @@ _ucount = itertools.count()
 
 
 def new_user(tag, service=False):
-    name = "itd_%s_%s_%d" % (tag, RUN, next(_ucount))
-    ctl("user add %s" % shlex.quote(name))
-    tok = ctl("token create %s%s" % (shlex.quote(name), " --service" if service else "")).strip()
-    check(tok and not any(c.isspace() for c in tok), "`token create` printed %r" % tok)
-    return User(name, tok)
+    return make_user(ctl, "itd_%s_%s_%d" % (tag, RUN, next(_ucount)), service)
 
 
 def new_service(tag="svc"):
     return new_user(tag, service=True)
 
 
-_fx = {}
 
 
-def fixture(fn):
-    def get():
-        with _lock:
-            if fn.__name__ not in _fx:
-                _fx[fn.__name__] = fn()
-            return _fx[fn.__name__]
-    get.__name__ = fn.__name__
-    return get
 
 
 def all_templates(who):
@@ -798,12 +776,9 @@ def dispatcher_lines(event_or_delivery_id):
 
 # ------------------------------------------------------------------------- tests
 
-TESTS = []
+TESTS, test = registry()
 
 
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def T():
