@@ -137,7 +137,13 @@ stack_wait_for 10 "$(cat "$STATE/run/fcgi_ref.pid")" test -S "$REF_SOCK" || die 
 PORT=$(stack_free_port 18480) || die "no free port"
 PORT2=$(stack_free_port $((PORT + 1))) || die "no free port"
 cat >"$STATE/bench-server.conf" <<EOF
-# bench-only server: the two references
+# bench-only server: the references.  fcgi_ref_keep keeps one FastCGI
+# connection per nginx worker (libfcgi pins a worker to each: keep this
+# well below fcgi_ref's workers).
+upstream fcgi_ref_keep {
+    server unix:$REF_SOCK;
+    keepalive 1;
+}
 server {
     listen 127.0.0.1:$PORT2 backlog=4096;
     server_name _;
@@ -151,6 +157,11 @@ server {
         include fastcgi_params;
         fastcgi_pass unix:$REF_SOCK;
     }
+    location = /bench/ref-keepalive {
+        include fastcgi_params;
+        fastcgi_keep_conn on;
+        fastcgi_pass fcgi_ref_keep;
+    }
     location / {
         return 404;
     }
@@ -163,7 +174,7 @@ STACK_NGINX_NO_LIMIT=1 STACK_NGINX_ACCESS_LOG=off \
 API=http://127.0.0.1:$PORT/webhooks/v1
 REF=http://127.0.0.1:$PORT2
 
-for u in "$REF/bench/static" "$REF/bench/ref" "$API/health/"; do
+for u in "$REF/bench/static" "$REF/bench/ref" "$REF/bench/ref-keepalive" "$API/health/"; do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$u")
 	[[ $code == 200 ]] || die "$u answered $code"
 done
@@ -257,6 +268,7 @@ bench() {
 
 bench static "$REF/bench/static" get.lua
 bench ceiling "$REF/bench/ref" get.lua
+bench keepalive "$REF/bench/ref-keepalive" get.lua
 bench list "$API/webhook/" get.lua BENCH_TOKEN="$LIST_TOKEN"
 bench one "$API/webhook/$ONE_ID/" get.lua BENCH_TOKEN="$LIST_TOKEN"
 
@@ -277,19 +289,22 @@ bench create "$API/webhook/" post.lua BENCH_TOKENS="$STATE/tokens.txt" \
 
 # --- the table ---------------------------------------------------------------
 ceiling=${RPS[ceiling]:-0}
+keep=${RPS[keepalive]:-0}
 printf '\nwebhookd bench: %s, %d CPU(s), wrk -t%s -c%s -d%ss, webhookd %s workers, fcgi_ref %s workers\n' \
 	"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(nproc)" "$THREADS" "$CONNS" "$DUR" "$WORKERS" "$WORKERS"
-printf '%-9s %-38s %10s %9s %9s %7s %9s\n' target what 'req/s' 'p50 ms' 'p99 ms' errors 'ceiling'
+printf '%-9s %-38s %10s %9s %9s %7s %9s %10s\n' target what 'req/s' 'p50 ms' 'p99 ms' errors 'ceiling' 'keepalive'
 declare -A WHAT=(
 	[static]='nginx return 200 (no upstream)'
 	[ceiling]='nginx -> fcgi_ref, 1 DB PK lookup'
+	[keepalive]='the same, FastCGI keepalive 1/worker'
 	[list]='GET list, 20 webhooks'
 	[one]='GET one webhook'
 	[create]='POST create (new user/template pair)')
 for name in "${ORDER[@]}"; do
 	ratio=$(awk -v a="${RPS[$name]}" -v c="$ceiling" 'BEGIN { if (c > 0) printf "%.2fx", a / c; else print "-" }')
-	printf '%-9s %-38s %10.0f %9s %9s %7s %9s\n' "$name" "${WHAT[$name]}" "${RPS[$name]}" \
-		"${P50[$name]}" "${P99[$name]}" "${ERR[$name]}" "$ratio"
+	kratio=$(awk -v a="${RPS[$name]}" -v c="$keep" 'BEGIN { if (c > 0) printf "%.2fx", a / c; else print "-" }')
+	printf '%-9s %-38s %10.0f %9s %9s %7s %9s %10s\n' "$name" "${WHAT[$name]}" "${RPS[$name]}" \
+		"${P50[$name]}" "${P99[$name]}" "${ERR[$name]}" "$ratio" "$kratio"
 done
 for name in "${ORDER[@]}"; do
 	[[ -n ${NOTE[$name]} ]] && printf '  %s: %s\n' "$name" "${NOTE[$name]%; }"
