@@ -72,6 +72,32 @@ answer_manual_limit(struct ctx *c, long long retry_s)
 	resp_header(c->resp, "Retry-After", s);
 }
 
+/*
+ * The answer of a manual send (test/, redeliver/) that returned rc: 202
+ * with the queued delivery (and the dispatchers woken), 429 past the
+ * pending bound, 409 past the attempts of a delivery, or the error.
+ */
+static void
+answer_manual_send(struct ctx *c, enum db_rc rc, enum wh_err limit,
+    long long retry_s, const struct delivery_view *v)
+{
+	char	why[128];
+
+	if (rc == DB_LIMIT && limit == WH_E_ATTEMPT_LIMIT) {
+		snprintf(why, sizeof(why), "This delivery has had %d attempts, "
+		    "the most a delivery may have; it cannot be redelivered.",
+		    WH_MAX_ATTEMPTS);
+		resp_error(c->resp, WH_E_ATTEMPT_LIMIT, why, NULL);
+	} else if (rc == DB_LIMIT)
+		answer_manual_limit(c, retry_s);
+	else if (rc != DB_OK)
+		ctx_db_error(c, rc);
+	else {
+		answer_delivery(c, 202, v);
+		events_notify(c->svc->conf->dispatcher_notify);
+	}
+}
+
 void
 h_webhook_test(struct ctx *c)
 {
@@ -84,16 +110,7 @@ h_webhook_test(struct ctx *c)
 		return;
 	rc = act_webhook_test(c->svc->db, c->svc->conf, c->who.user_id, &w,
 	    &v, &retry_s);
-	if (rc == DB_LIMIT) {
-		answer_manual_limit(c, retry_s);
-		return;
-	}
-	if (rc != DB_OK) {
-		ctx_db_error(c, rc);
-		return;
-	}
-	answer_delivery(c, 202, &v);
-	events_notify(c->svc->conf->dispatcher_notify);
+	answer_manual_send(c, rc, WH_E_MANUAL_LIMIT, retry_s, &v);
 }
 
 void
@@ -117,7 +134,6 @@ h_delivery_redeliver(struct ctx *c)
 {
 	struct webhook_row	w;
 	struct delivery_view	v;
-	char			why[128];
 	enum wh_err		limit;
 	long long		retry_s = 0;
 	enum db_rc		rc;
@@ -127,23 +143,7 @@ h_delivery_redeliver(struct ctx *c)
 	rc = act_redeliver(c->svc->db, c->svc->conf, c->who.user_id, w.id,
 	    c->path_id2,
 	    &v, &limit, &retry_s);
-	if (rc == DB_LIMIT && limit == WH_E_MANUAL_LIMIT) {
-		answer_manual_limit(c, retry_s);
-		return;
-	}
-	if (rc == DB_LIMIT) {
-		snprintf(why, sizeof(why), "This delivery has had %d attempts, "
-		    "the most a delivery may have; it cannot be redelivered.",
-		    WH_MAX_ATTEMPTS);
-		resp_error(c->resp, WH_E_ATTEMPT_LIMIT, why, NULL);
-		return;
-	}
-	if (rc != DB_OK) {
-		ctx_db_error(c, rc);
-		return;
-	}
-	answer_delivery(c, 202, &v);
-	events_notify(c->svc->conf->dispatcher_notify);
+	answer_manual_send(c, rc, limit, retry_s, &v);
 }
 
 /* {"next", "results"} of n fetched rows, limit of them on the page (a
