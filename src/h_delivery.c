@@ -134,7 +134,7 @@ h_delivery_redeliver(struct ctx *c)
 {
 	struct webhook_row	w;
 	struct delivery_view	v;
-	enum wh_err		limit;
+	enum wh_err		limit = WH_OK;
 	long long		retry_s = 0;
 	enum db_rc		rc;
 
