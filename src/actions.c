@@ -126,8 +126,7 @@ act_delivery_read(struct db *db, uint64_t user_id, const char *webhook_id,
 	v->nlog = 0;
 	if ((rc = db_delivery_get(db, user_id, webhook_id, id, &v->d)) != DB_OK)
 		return rc;
-	return v->log == NULL ? DB_OK : db_attempt_list(db, id, v->log,
-	    &v->nlog);
+	return db_attempt_list(db, id, v->log, &v->nlog);
 }
 
 /*
@@ -219,7 +218,10 @@ redeliver_tx(struct db *db, void *vctx)
 	struct delivery_row	 d;
 	enum db_rc		 rc;
 
-	if ((rc = db_delivery_get(db, x->user_id, x->webhook_id, x->id, &d)) !=
+	/* The webhook's lock first, as the dispatcher's recording takes it:
+	 * the delivery read next cannot change before the update. */
+	if ((rc = db_webhook_lock(db, x->webhook_id)) != DB_OK ||
+	    (rc = db_delivery_get(db, x->user_id, x->webhook_id, x->id, &d)) !=
 	    DB_OK)
 		return rc;
 	if (d.attempts >= WH_MAX_ATTEMPTS) {

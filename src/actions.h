@@ -43,7 +43,7 @@ enum db_rc	act_webhook_update(struct db *, const struct crypto_keys *,
 		    struct webhook_row *w, const struct webhook_change *ch);
 
 /* A delivery as the API answers it: the row, and its attempt log in the
- * caller's array (WH_MAX_ATTEMPT_LOG rows; NULL: none wanted). */
+ * caller's array (WH_MAX_ATTEMPT_LOG rows). */
 struct delivery_view {
 	struct delivery_row	 d;
 	struct attempt_row	*log;

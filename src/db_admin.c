@@ -227,10 +227,20 @@ db_admin_delivery_list(struct db *db, const char *webhook_id,
 enum db_rc
 db_admin_delivery_retry(struct db *db, const char *id)
 {
-	struct db_arg		a[] = { ARG_STR(id) };
+	struct db_arg		a[] = { ARG_STR(id), ARG_INT(WH_MAX_ATTEMPTS) };
+	char			buf[24];
+	struct db_col		col[] = { COL(buf) };
 	unsigned long long	n = 0;
+	long long		attempts = -1;
 	enum db_rc		rc;
 
 	rc = db_exec(db, ST_ADM_DELIVERY_RETRY, ARGS(a), NULL, 0, NULL, NULL, &n);
-	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+	if (rc != DB_OK || n > 0)
+		return rc;
+	/* Unknown, or at WH_MAX_ATTEMPTS already? */
+	rc = db_exec(db, ST_ADM_DELIVERY_ATTEMPTS, (struct db_args){ a, 1 },
+	    col, 1, db_count_row, &attempts, NULL);
+	if (rc != DB_OK)
+		return rc;
+	return attempts < 0 ? DB_NOTFOUND : DB_LIMIT;
 }

@@ -13,6 +13,7 @@ typedef int (*dq_admin_fn)(void *ctx, const struct delivery_row *,
 		    const char *webhook_id);
 enum db_rc	db_admin_delivery_list(struct db *, const char *webhook_id,
 		    const char *status, long long limit, dq_admin_fn, void *ctx);
+/* DB_LIMIT when the delivery has had WH_MAX_ATTEMPTS already. */
 enum db_rc	db_admin_delivery_retry(struct db *, const char *id);
 
 /* Administration (webhookctl). */

@@ -145,6 +145,19 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 }
 
 enum db_rc
+dq_renew(struct db *db, const char *id, unsigned long long claim,
+    long long lease_us)
+{
+	struct db_arg		a[] = { ARG_INT(lease_us), ARG_STR(id),
+	    ARG_INT(claim) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
+
+	rc = db_exec(db, ST_DQ_RENEW, ARGS(a), NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
 dq_release(struct db *db, unsigned long long claim, char ids[][WH_UUID_LEN + 1],
     int n)
 {

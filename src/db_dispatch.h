@@ -41,6 +41,10 @@ typedef int (*dq_job_fn)(void *ctx, const struct dq_job_row *);
 enum db_rc	dq_claim(struct db *, unsigned long long claim, int n,
 		    long long lease_us, const char *exclude, dq_job_fn fn,
 		    void *ctx, int *claimed);
+/* Renews the lease of a claimed delivery that is still pending under
+ * claim; DB_NOTFOUND when it is not (cancelled, redelivered, taken). */
+enum db_rc	dq_renew(struct db *, const char *id, unsigned long long claim,
+		    long long lease_us);
 /* Gives n (<= WH_DQ_MAX_BATCH) claimed deliveries back, due at once. */
 enum db_rc	dq_release(struct db *, unsigned long long claim,
 		    char ids[][WH_UUID_LEN + 1], int n);

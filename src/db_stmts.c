@@ -175,6 +175,11 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_DQ_RELEASE] = { "UPDATE deliveries SET claim = NULL, "
 	    "next_attempt_at = UTC_TIMESTAMP(6) WHERE claim = ? AND id IN ("
 	    P64 ")", 1 + WH_DQ_MAX_BATCH, 0 },
+	/* A held delivery about to start: still this claim's (not
+	 * cancelled, redelivered or taken over since), with a fresh lease. */
+	[ST_DQ_RENEW] = { "UPDATE deliveries SET next_attempt_at = "
+	    "UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND WHERE id = ? AND "
+	    "claim = ? AND status = 'pending'", 3, 0 },
 	[ST_DQ_LOAD] = { "SELECT d.id, d.event_id, d.webhook_id, d.event_type, "
 	    "d.body, d.attempts, d.attempt_limit, d.manual, w.id IS NOT NULL, "
 	    "w.endpoint_url, w.status, w.secret_ct, w.secret_key_id, "
@@ -250,8 +255,10 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_ADM_DELIVERY_RETRY] = { "UPDATE deliveries SET "
 	    "attempt_limit = IF(status = 'pending', attempt_limit, attempts + 1), "
 	    "status = 'pending', "
-	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL WHERE id = ?",
-	    1, 0 },
+	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL WHERE id = ? "
+	    "AND attempts < ?", 2, 0 },
+	[ST_ADM_DELIVERY_ATTEMPTS] = { "SELECT attempts FROM deliveries "
+	    "WHERE id = ?", 1, 0 },
 	[ST_MIG_APPLIED] = { "SELECT COUNT(*) FROM schema_migrations "
 	    "WHERE version = ?", 1, 0 },
 	[ST_MIG_RECORD] = { "INSERT INTO schema_migrations (version, name) "

@@ -39,33 +39,29 @@ tpl_row(void *vctx, const struct db_col *c, int n)
 	return t->fn != NULL ? t->fn(t->ctx, t->row) : 0;
 }
 
+/* Runs a template statement with the rows going as t says. */
 static enum db_rc
 tpl_query(struct db *db, enum stmt_id id, struct db_args args,
-    struct template_row *row, db_template_fn fn, void *ctx, int *found)
+    struct tpl_ctx *t)
 {
 	struct db_col	 cols[5];
 	char		 active[4];
-	/* row is an output, filled by tpl_row: */
-	/* cppcheck-suppress ctuuninitvar */
-	struct tpl_ctx	 t = { row, fn, ctx, 0, NULL, 0, 0 };
-	enum db_rc	 rc;
 
-	cols_for_template(cols, row, active, sizeof(active));
-	rc = db_exec(db, id, args, cols, 5, tpl_row, &t, NULL);
-	if (found != NULL)
-		*found = t.found;
-	return rc;
+	cols_for_template(cols, t->row, active, sizeof(active));
+	return db_exec(db, id, args, cols, 5, tpl_row, t, NULL);
 }
 
 enum db_rc
 db_template_get(struct db *db, const char *id, struct template_row *out)
 {
 	struct db_arg	 a[] = { ARG_STR(id) };
-	int		 found;
+	/* out is an output, filled by tpl_row: */
+	/* cppcheck-suppress ctuuninitvar */
+	struct tpl_ctx	 t = { out, NULL, NULL, 0, NULL, 0, 0 };
 	enum db_rc	 rc;
 
-	rc = tpl_query(db, ST_TPL_GET, ARGS(a), out, NULL, NULL, &found);
-	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+	rc = tpl_query(db, ST_TPL_GET, ARGS(a), &t);
+	return rc == DB_OK && !t.found ? DB_NOTFOUND : rc;
 }
 
 enum db_rc
@@ -73,11 +69,13 @@ db_template_get_by_name(struct db *db, const char *name,
     struct template_row *out)
 {
 	struct db_arg	 a[] = { ARG_STR(name) };
-	int		 found;
+	/* out is an output, filled by tpl_row: */
+	/* cppcheck-suppress ctuuninitvar */
+	struct tpl_ctx	 t = { out, NULL, NULL, 0, NULL, 0, 0 };
 	enum db_rc	 rc;
 
-	rc = tpl_query(db, ST_TPL_GET_BY_NAME, ARGS(a), out, NULL, NULL, &found);
-	return rc == DB_OK && !found ? DB_NOTFOUND : rc;
+	rc = tpl_query(db, ST_TPL_GET_BY_NAME, ARGS(a), &t);
+	return rc == DB_OK && !t.found ? DB_NOTFOUND : rc;
 }
 
 struct resolve_ctx {
@@ -133,13 +131,10 @@ db_template_list(struct db *db, long long limit, long long offset,
 {
 	struct template_row	 row;
 	struct db_arg		 a[] = { ARG_INT(limit), ARG_INT(offset) };
-	struct db_col		 cols[5];
-	char			 active[4];
 	struct tpl_ctx		 t = { &row, NULL, NULL, 0, rows, (int)limit, 0 };
 	enum db_rc		 rc;
 
-	cols_for_template(cols, &row, active, sizeof(active));
-	rc = db_exec(db, ST_TPL_LIST, ARGS(a), cols, 5, tpl_row, &t, NULL);
+	rc = tpl_query(db, ST_TPL_LIST, ARGS(a), &t);
 	*n = t.n;
 	return rc;
 }
@@ -148,8 +143,9 @@ enum db_rc
 db_template_list_all(struct db *db, db_template_fn fn, void *ctx)
 {
 	struct template_row	row;
+	struct tpl_ctx		t = { &row, fn, ctx, 0, NULL, 0, 0 };
 
-	return tpl_query(db, ST_TPL_LIST_ALL, NOARGS, &row, fn, ctx, NULL);
+	return tpl_query(db, ST_TPL_LIST_ALL, NOARGS, &t);
 }
 
 enum db_rc

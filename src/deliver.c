@@ -329,8 +329,9 @@ not_sent(struct job *j, const struct conf *c, int final)
 
 	result_init(j, r);
 	r->error_class = "connect";
+	/* The reason may live in the claim's row buffers: keep a copy. */
 	snprintf(j->res_err, sizeof(j->res_err), "%s", j->not_sent);
-	r->error = j->res_err;
+	j->not_sent = r->error = j->res_err;
 	plan_next(j, c, r, -1, final, j->res_next);
 }
 

@@ -219,29 +219,78 @@ held_free(struct held *h)
 	free(h);
 }
 
+/* Claimed deliveries to give back, gathered so that one statement gives
+ * back a run of them under the same claim. */
+struct giveback {
+	char			id[WH_DQ_MAX_BATCH][WH_UUID_LEN + 1];
+	int			n;
+	unsigned long long	claim;
+};
+
+static void
+giveback_flush(struct disp *d, struct giveback *g)
+{
+	if (g->n > 0)
+		dq_release(d->db, g->claim, g->id, g->n);	/* else: lease */
+	g->n = 0;
+}
+
+static void
+giveback_add(struct disp *d, struct giveback *g, const char *id,
+    unsigned long long claim)
+{
+	if (g->n > 0 && (g->claim != claim || g->n == WH_DQ_MAX_BATCH))
+		giveback_flush(d, g);
+	g->claim = claim;
+	memcpy(g->id[g->n++], id, WH_UUID_LEN + 1);
+}
+
 /*
- * Starts the held deliveries whose webhook and host have room now, oldest
- * first; gives back those that waited hold_ms (or all, when stopping), so
- * that none is sent after its lease could have ended.
+ * Whether the held row h may start now (its webhook and host counted when
+ * it may): there is a free transfer, its caps allow it, and, when it has
+ * waited WH_DISPATCH_RECHECK_MS or more, it is still this claim's, with a
+ * fresh lease.  *gone is set when it no longer is (forget it).
+ */
+static int
+held_may_start(struct disp *d, struct held *h, long long now, int *gone)
+{
+	enum db_rc	rc;
+
+	*gone = 0;
+	if (d->inflight >= d->conf.dispatcher_concurrency ||
+	    fair_take(d->fair, h->row.webhook_id, h->host) != FAIR_GO)
+		return 0;
+	if (now - h->since_ms < WH_DISPATCH_RECHECK_MS)
+		return 1;
+	/* Cancelled or redelivered while it waited: sending it now could
+	 * send it twice, or to a webhook that was disabled. */
+	if ((rc = dq_renew(d->db, h->row.id, h->claim,
+	    d->conf.dispatcher_lease_ms * 1000)) == DB_OK)
+		return 1;
+	fair_done(d->fair, h->row.webhook_id, h->host);
+	*gone = rc == DB_NOTFOUND;
+	return 0;
+}
+
+/*
+ * Starts the held deliveries that may start now, oldest first; gives back
+ * those that waited hold_ms (or all, when stopping), and forgets those
+ * that are no longer this dispatcher's.
  */
 static void
 start_held(struct disp *d, int give_all_back)
 {
 	struct held	**pp = &d->held, *h;
+	struct giveback	  g = { .n = 0 };
 	long long	  now = time_mono_ms();
-	char		  id[1][WH_UUID_LEN + 1];
-	int		  go;
+	int		  go, gone;
 
 	d->held_last = NULL;
 	while ((h = *pp) != NULL) {
-		go = 0;
-		if (give_all_back || now - h->since_ms >= d->hold_ms) {
-			memcpy(id[0], h->row.id, sizeof(id[0]));
-			dq_release(d->db, h->claim, id, 1);	/* else: lease */
-		} else if (fair_take(d->fair, h->row.webhook_id, h->host) ==
-		    FAIR_GO)
-			go = 1;
-		else {
+		go = gone = 0;
+		if (give_all_back || now - h->since_ms >= d->hold_ms)
+			giveback_add(d, &g, h->row.id, h->claim);
+		else if (!(go = held_may_start(d, h, now, &gone)) && !gone) {
 			d->held_last = h;
 			pp = &h->next;
 			continue;
@@ -253,6 +302,15 @@ start_held(struct disp *d, int give_all_back)
 			launch(d, &h->row, h->claim, h->host);
 		held_free(h);
 	}
+	giveback_flush(d, &g);
+}
+
+/* The soonest a held delivery must be given back (monotonic ms), or -1. */
+static long long
+held_deadline(const struct disp *d)
+{
+	/* Oldest first: the head waited longest. */
+	return d->held != NULL ? d->held->since_ms + d->hold_ms : -1;
 }
 
 /* One claimed delivery: start it, hold it or give it back when its
@@ -278,8 +336,9 @@ start_job(void *vctx, const struct dq_job_row *r)
 	    (v = fair_take(d->fair, r->webhook_id, host)) != FAIR_GO) {
 		if (hold(d, r, x->claim, host) == 0)
 			return 0;
-		if (v == FAIR_HOST_FULL)
-			fair_park(d->fair, r->webhook_id, host);
+		/* Given back: claims skip it while its webhook or host is
+		 * full, instead of claiming it again every poll. */
+		fair_park(d->fair, r->webhook_id, host);
 		if (x->nrelease < WH_DQ_MAX_BATCH)
 			memcpy(x->release[x->nrelease++], r->id, WH_UUID_LEN + 1);
 		return 0;
@@ -485,6 +544,9 @@ wait_events(struct disp *d)
 	/* A scrape that sends nothing is closed at its deadline. */
 	if ((mdue = metrics_deadline(d->metrics)) != -1 && mdue < due)
 		due = mdue;
+	/* A held delivery is given back on time, not at the next poll. */
+	if ((mdue = held_deadline(d)) != -1 && mdue < due)
+		due = mdue;
 	wait = due > now ? due - now : 0;
 	if (d->notify_fd != -1)
 		extra[n++] = (struct curl_waitfd){ d->notify_fd, CURL_WAIT_POLLIN, 0 };
@@ -561,7 +623,7 @@ setup(struct disp *d, const char *cfg)
 	    (d->multi = curl_multi_init()) == NULL ||
 	    (d->fair = fair_new(d->conf.dispatcher_per_webhook,
 	    d->conf.dispatcher_per_host, d->conf.dispatcher_concurrency,
-	    WH_DISPATCH_HELD, WH_DISPATCH_HELD)) == NULL)
+	    WH_DISPATCH_HELD / 2, WH_DISPATCH_HELD)) == NULL)
 		return -1;
 	/* A held delivery must start early enough to finish within its
 	 * lease (none is held when the lease is that short). */

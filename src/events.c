@@ -123,7 +123,8 @@ events_ingest(struct db *db, const struct event_spec *e,
 	/* The same key committed by a concurrent report first. */
 	if (rc == DB_DUP && e->idempotency_key != NULL) {
 		memset(r, 0, sizeof(*r));
-		return replay(db, e, r);
+		/* Not found now: it went in between; the report may be retried. */
+		return (rc = replay(db, e, r)) == DB_NOTFOUND ? DB_DOWN : rc;
 	}
 	return rc;
 }

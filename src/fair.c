@@ -181,8 +181,9 @@ fair_exclusions(struct fair *f, struct buf *out)
 			return -1;
 	for (int i = 0; i < f->nparked; i++) {
 		if (count(f->hosts, f->cap, NULL, f->parked[i].host) <
-		    f->per_host)
-			continue;	/* its host has room: claim it again */
+		    f->per_host && count(f->webhooks, f->cap, f->parked[i].id,
+		    0) < f->per_webhook)
+			continue;	/* it has room again: claim it again */
 		f->parked[keep++] = f->parked[i];
 		if (buf_printf(out, "%s ", f->parked[i].id) == -1)
 			return -1;

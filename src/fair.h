@@ -37,8 +37,9 @@ enum fair_verdict {
 enum fair_verdict fair_take(struct fair *, const char *webhook_id,
 		    uint64_t host);
 
-/* A delivery of webhook_id was given back because its host was full:
- * claims leave the webhook alone until the host has room (parked). */
+/* A delivery of webhook_id was given back because its webhook or host was
+ * full and it could not be held: claims leave the webhook alone until
+ * both have room again (parked). */
 void		 fair_park(struct fair *, const char *webhook_id, uint64_t host);
 void		 fair_done(struct fair *, const char *webhook_id, uint64_t host);
 
@@ -51,8 +52,9 @@ void		 fair_unhold(struct fair *, const char *webhook_id);
  * The webhooks a claim should skip now, as " id id ... " (a leading and a
  * trailing space, never empty) in out: those with more than
  * per_webhook_held - WH_DQ_MAX_BATCH held back already (so that a claim
- * never brings more of them than can be held), and the parked ones whose host is still full and that
- * cannot be held (the others are forgotten).  0, or -1 when out of memory.
+ * never brings more of them than can be held), and the parked ones whose
+ * webhook or host is still full (the others are forgotten).  0, or -1
+ * when out of memory.
  */
 int		 fair_exclusions(struct fair *, struct buf *out);
 

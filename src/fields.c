@@ -248,7 +248,7 @@ qc_cursor(const struct query_field *f, const struct field_env *e,
 {
 	struct field_cursor	*c = out;
 
-	if (strlen(s) != 20 + 1 + WH_UUID_LEN || s[20] != '_' ||
+	if (strlen(s) != WH_CURSOR_LEN || s[20] != '_' ||
 	    valid_uuid(s + 21, WH_UUID_LEN, c->id) != NULL ||
 	    time_db_from_digits(s, c->at) == -1)
 		return "Invalid cursor.";

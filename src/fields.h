@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "timeutil.h"
 #include "wh_limits.h"
 
 /* What checks may depend on beyond the value. */
@@ -78,7 +79,7 @@ struct field_page {		/* qc_page: a bad page is a 404, not a 400 */
 	int		bad;
 };
 struct field_cursor {		/* qc_cursor: the keyset position */
-	char		at[27];		/* DATETIME(6) literal */
+	char		at[TIME_DB_LEN + 1];	/* DATETIME(6) literal */
 	char		id[WH_UUID_LEN + 1];
 };
 

@@ -10,7 +10,6 @@
 #include "log.h"
 #include "render.h"
 
-#define CURSOR_LEN	(20 + 1 + WH_UUID_LEN)	/* digits "_" uuid */
 
 /* The caller's webhook named by the path into w; -1 when answered. */
 static int
@@ -26,25 +25,22 @@ owned_webhook(struct ctx *c, struct webhook_row *w)
 	return 0;
 }
 
-/* Answers status with the delivery v in its single form (attempt log
- * included when v has one). */
+/* Answers status with the delivery v in its single form, attempt log
+ * included. */
 static void
 answer_delivery(struct ctx *c, int status, const struct delivery_view *v)
 {
 	struct jw	w;
-	int		log = v->log != NULL;
 
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
-	render_delivery(&w, &v->d, log);
-	if (log) {
-		jw_key(&w, "attempt_log");
-		jw_arr(&w);
-		for (int i = 0; i < v->nlog; i++)
-			render_attempt(&w, &v->log[i]);
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-	}
+	render_delivery(&w, &v->d, 1);
+	jw_key(&w, "attempt_log");
+	jw_arr(&w);
+	for (int i = 0; i < v->nlog; i++)
+		render_attempt(&w, &v->log[i]);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
 	resp_jw_done(c->resp, status, &w);
 }
 
@@ -154,7 +150,7 @@ answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
 {
 	struct buf	b = { 0 };
 	struct jw	w;
-	char		cursor[CURSOR_LEN + 1];
+	char		cursor[WH_CURSOR_LEN + 1];
 
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);

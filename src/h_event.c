@@ -44,20 +44,24 @@ event_lookup(struct ctx *c, const struct event_input *in,
 		rc = by_name ?
 		    db_template_get_by_name(c->svc->db, in->api_template, tpl) :
 		    db_template_get(c->svc->db, id, tpl);
-		if (rc == DB_NOTFOUND)
-			fields_error(errors, "api_template",
-			    "No active API template has this id or name.");
-		else if (rc != DB_OK)
+		if (rc == DB_NOTFOUND && fields_error(errors, "api_template",
+		    "No active API template has this id or name.") == -1)
+			goto nomem;
+		else if (rc != DB_OK && rc != DB_NOTFOUND)
 			goto fail;
 	}
 	if (in->user != NULL) {
 		rc = db_user_id(c->svc->db, in->user, user_id);
-		if (rc == DB_NOTFOUND)
-			fields_error(errors, "user", "No such user.");
-		else if (rc != DB_OK)
+		if (rc == DB_NOTFOUND &&
+		    fields_error(errors, "user", "No such user.") == -1)
+			goto nomem;
+		else if (rc != DB_OK && rc != DB_NOTFOUND)
 			goto fail;
 	}
 	return 0;
+nomem:
+	resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+	return -1;
 fail:
 	ctx_db_error(c, rc);
 	return -1;

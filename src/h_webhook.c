@@ -127,8 +127,8 @@ h_webhook_get(struct ctx *c)
 
 /* PUT and PATCH: their fields (declared in inputs.c) differ only in what
  * is required. */
-static void
-webhook_update(struct ctx *c)
+void
+h_webhook_update(struct ctx *c)
 {
 	const struct webhook_input	*in = &c->in.webhook;
 	struct webhook_row		 w;
@@ -164,18 +164,6 @@ webhook_update(struct ctx *c)
 		return;
 	}
 	answer_webhook(c, 200, &w);
-}
-
-void
-h_webhook_put(struct ctx *c)
-{
-	webhook_update(c);
-}
-
-void
-h_webhook_patch(struct ctx *c)
-{
-	webhook_update(c);
 }
 
 void

@@ -64,8 +64,7 @@ void	h_template_get(struct ctx *);
 void	h_webhook_list(struct ctx *);
 void	h_webhook_create(struct ctx *);
 void	h_webhook_get(struct ctx *);
-void	h_webhook_put(struct ctx *);
-void	h_webhook_patch(struct ctx *);
+void	h_webhook_update(struct ctx *);	/* PUT and PATCH */
 void	h_webhook_delete(struct ctx *);
 void	h_webhook_test(struct ctx *);
 void	h_delivery_list(struct ctx *);

@@ -20,6 +20,9 @@ struct client {
 	int		fd;		/* -1: free */
 	long long	deadline_ms;
 	size_t		got;		/* request bytes read */
+	char		tail[3];	/* the last bytes read, for a blank line
+					 * split across reads */
+	size_t		ntail;
 };
 
 struct metrics {
@@ -103,14 +106,19 @@ metrics_close(struct metrics *m)
 int
 metrics_fds(const struct metrics *m, int *fds, int max)
 {
-	int	n = 0;
+	int	n = 0, busy = 0;
 
-	if (m == NULL || max < 1)
+	if (m == NULL)
 		return 0;
-	fds[n++] = m->listen_fd;
 	for (int i = 0; i < WH_METRICS_CLIENTS && n < max; i++)
-		if (m->c[i].fd != -1)
+		if (m->c[i].fd != -1) {
 			fds[n++] = m->c[i].fd;
+			busy++;
+		}
+	/* The listener only when a connection could be taken: one waiting
+	 * while every slot is busy would wake the loop for nothing. */
+	if (busy < WH_METRICS_CLIENTS && n < max)
+		fds[n++] = m->listen_fd;
 	return n;
 }
 
@@ -138,7 +146,7 @@ accept_clients(struct metrics *m)
 		    SOCK_CLOEXEC | SOCK_NONBLOCK)) == -1)
 			return;
 		m->c[i].deadline_ms = time_mono_ms() + WH_METRICS_TIMEOUT_MS;
-		m->c[i].got = 0;
+		m->c[i].got = m->c[i].ntail = 0;
 	}
 }
 
@@ -180,6 +188,25 @@ answer(struct client *c, const struct metrics_vals *v)
 	drop(c);
 }
 
+/* Does what c read before, followed by the n bytes at p, hold the blank
+ * line that ends a request head?  Keeps p's last bytes for the next read. */
+static int
+head_ends(struct client *c, const char *p, size_t n)
+{
+	char	buf[sizeof(c->tail) + 1024];
+	size_t	len = c->ntail + n, keep;
+	int	found;
+
+	memcpy(buf, c->tail, c->ntail);
+	memcpy(buf + c->ntail, p, n);
+	found = memmem(buf, len, "\r\n\r\n", 4) != NULL ||
+	    memmem(buf, len, "\n\n", 2) != NULL;
+	keep = len < sizeof(c->tail) ? len : sizeof(c->tail);
+	memcpy(c->tail, buf + len - keep, keep);
+	c->ntail = keep;
+	return found;
+}
+
 /* Reads what the client sent; answers once the request's head is in
  * (or its buffer is full: the path does not matter). */
 static void
@@ -191,11 +218,9 @@ serve(struct client *c, void (*fill)(void *, struct metrics_vals *),
 	struct metrics_vals	v;
 	int			done = 0;
 
-	while ((n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+	while (!done && (n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		c->got += (size_t)n;
-		/* Ends in a blank line (or holds one), or is big enough. */
-		if (memmem(buf, (size_t)n, "\r\n\r\n", 4) != NULL ||
-		    memmem(buf, (size_t)n, "\n\n", 2) != NULL ||
+		if (head_ends(c, buf, (size_t)n) ||
 		    c->got >= WH_METRICS_REQUEST_MAX)
 			done = 1;
 	}

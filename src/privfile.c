@@ -25,8 +25,9 @@ privfile_check(int fd, const char *what, const char *path, char *err,
 		    (unsigned)(st.st_mode & 07777));
 		return -1;
 	}
-	/* Whoever owns the file can change what this program trusts. */
-	if (st.st_uid != me && st.st_uid != 0) {
+	/* Whoever owns the file can change what this program trusts; root
+	 * (the administrator, who may read anything) takes any owner's. */
+	if (st.st_uid != me && st.st_uid != 0 && me != 0) {
 		snprintf(err, errlen, "%s %s: owned by uid %u, not by the user "
 		    "running this program (uid %u); chown it or run as its "
 		    "owner", what, path, (unsigned)st.st_uid, (unsigned)me);

@@ -8,7 +8,8 @@
 /*
  * Checks the open file fd (named path, described as what: "key_file") that
  * holds a secret: no permission bit for group or others, and owned by the
- * user running the program (or by root).  Returns 0, or -1 with a message
+ * user running the program or by root (run as root, any owner is taken).
+ * Returns 0, or -1 with a message
  * naming the file and the fix in err.
  */
 int	privfile_check(int fd, const char *what, const char *path, char *err,

@@ -284,7 +284,7 @@ cors_headers(struct svc *svc, const struct req *req, struct resp *resp)
 		return;
 	resp_header(resp, "Access-Control-Allow-Origin", req->origin);
 	resp_header(resp, "Access-Control-Expose-Headers",
-	    "Location, X-Request-Id, WWW-Authenticate");
+	    "Location, X-Request-Id, WWW-Authenticate, Retry-After");
 }
 
 /* A preflight (OPTIONS) of a known route: 204 with what may be sent. */

@@ -196,6 +196,8 @@ token_from_stdin(char tok[WH_TOKEN_LEN + 2])
 	char	line[WH_TOKEN_LEN + 8];
 	size_t	n;
 
+	/* Unbuffered: no copy of the token is left in stdio's buffer. */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return -1;
 	n = strcspn(line, "\r\n");
@@ -392,7 +394,13 @@ cmd_deliveries(struct cli *c)
 		return rc == DB_OK ? 0 : fail(c, "deliveries", rc);
 	}
 	if (c->argc == 3 && strcmp(c->argv[1], "retry") == 0) {
-		if ((rc = db_admin_delivery_retry(c->db, c->argv[2])) != DB_OK)
+		if ((rc = db_admin_delivery_retry(c->db, c->argv[2])) == DB_LIMIT) {
+			fprintf(stderr, "webhookctl: %s: has had %d attempts, the "
+			    "most a delivery may have\n", c->argv[2],
+			    WH_MAX_ATTEMPTS);
+			return 1;
+		}
+		if (rc != DB_OK)
 			return fail(c, c->argv[2], rc);
 		events_notify(c->conf.dispatcher_notify);
 		fprintf(stderr, "delivery %s queued\n", c->argv[2]);

@@ -84,6 +84,9 @@ serve_one(struct svc *svc, FCGX_Request *r, struct fcgi_body *body,
 	service_handle(svc, &q, resp);
 	fcgi_drain(r);
 	fcgi_write_response(r, &q, resp);
+	/* A body may hold a plain secret (secret_hash): not left behind. */
+	if (body->buf.data != NULL)
+		explicit_bzero(body->buf.data, body->buf.len);
 	log_debug("%s %.*s %d %lldus id=%s", FCGX_GetParam("REQUEST_METHOD",
 	    r->envp), (int)(q.path_len > 200 ? 200 : q.path_len), q.path,
 	    resp->status, elapsed_us(&t0), q.request_id ? q.request_id : "-");

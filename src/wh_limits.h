@@ -21,6 +21,7 @@
 #define WH_ERROR_COL           255           /* deliveries/attempts.error */
 #define WH_ERROR_CLASS_COL     16            /* delivery_attempts.error_class */
 #define WH_UUID_LEN            36
+#define WH_CURSOR_LEN          (20 + 1 + WH_UUID_LEN)	/* deliveries: digits "_" uuid */
 #define WH_TIME_LEN            27            /* 2026-11-29T10:30:00.123456Z */
 #define WH_MAX_NAME_LEN        150           /* user names */
 #define WH_MAX_IDEMPOTENCY_KEY 255           /* events' idempotency_key */
@@ -51,8 +52,10 @@
 #define WH_DISPATCH_PER_WEBHOOK 4            /* default dispatcher_per_webhook */
 #define WH_DISPATCH_PER_HOST   16            /* default dispatcher_per_host */
 #define WH_DISPATCH_HELD       256           /* claimed deliveries a dispatcher keeps
-                                              * waiting for room, per webhook and
-                                              * in all */
+                                              * waiting for room (half of them at
+                                              * most for one webhook) */
+#define WH_DISPATCH_RECHECK_MS 1000          /* one held longer is checked (and its
+                                              * lease renewed) before it starts */
 #define WH_DISPATCH_HOLD_MARGIN_MS 1000      /* a held delivery starts this long
                                               * before its lease could end */
 #define WH_DISPATCH_PARKED     1024          /* webhooks a dispatcher remembers as

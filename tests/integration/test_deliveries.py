@@ -1309,6 +1309,11 @@ def test_a_delivery_has_at_most_100_attempts():
     last = wait_delivery(h, d["event_id"], timeout=5, min_attempts=MAX_ATTEMPTS)
     check(last["attempts"] == MAX_ATTEMPTS, "after the last allowed attempt: %r" % last)
     expect_error(api("POST", h.path("deliveries/%s/redeliver/" % d["id"]), u), 409, "too_many_attempts")
+    # the operators' retry keeps the same bound
+    rc, out = sh("%s deliveries retry %s" % (WEBHOOKCTL, d["id"]))
+    check(rc != 0 and "%d attempts" % MAX_ATTEMPTS in out,
+          "webhookctl deliveries retry past the bound: exit %r, %r" % (rc, out.strip()[:300]))
+    check(delivery_of(h, d["event_id"])["status"] == "succeeded", "a refused retry changed the delivery")
 
 
 @test
@@ -2331,6 +2336,22 @@ def test_idle_metrics_clients_never_block_deliveries():
     finally:
         for c in idle:
             c.close()
+    # a request whose blank line arrives split over two writes is answered
+    s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+    try:
+        s.sendall(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r")
+        time.sleep(0.2)
+        s.sendall(b"\n")
+        got = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        s.close()
+    check(got.startswith(b"HTTP/1.0 200") and b"webhookd_queue_depth" in got,
+          "a request head split over two writes got %r" % got[:200])
 
 
 @test

@@ -587,13 +587,24 @@ test_cors_allowed(void **state)
 	conf_free(&c);
 }
 
+/* Writes text to path with mode. */
+static void
+write_text(const char *path, const char *text, mode_t mode)
+{
+	FILE	*f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
 /* conf_load: a file on disk. */
 static void
 test_load(void **state)
 {
 	struct conf	c;
 	char		dir[] = "/tmp/test_conf.XXXXXX", path[128], err[512];
-	FILE		*f;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -605,10 +616,7 @@ test_load(void **state)
 	assert_non_null(strstr(err, path));
 	conf_free(&c);
 
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("# test\nworkers = 6\n" REQUIRED, f);
-	fclose(f);
+	write_text(path, "# test\nworkers = 6\n" REQUIRED, 0600);
 	conf_defaults(&c);
 	if (conf_load(&c, path, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
@@ -617,10 +625,7 @@ test_load(void **state)
 	conf_free(&c);
 
 	/* A parse error names the path and the line. */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(REQUIRED "\nworkers = lots\n", f);
-	fclose(f);
+	write_text(path, REQUIRED "\nworkers = lots\n", 0600);
 	conf_defaults(&c);
 	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, path));
@@ -630,11 +635,7 @@ test_load(void **state)
 
 	/* A file holding db_password is a secret: only its owner may
 	 * read it.  Without one, any mode is fine. */
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(REQUIRED "db_password = hunter2\n", f);
-	fclose(f);
-	assert_int_equal(chmod(path, 0644), 0);
+	write_text(path, REQUIRED "db_password = hunter2\n", 0644);
 	conf_defaults(&c);
 	err[0] = '\0';
 	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
@@ -652,11 +653,7 @@ test_load(void **state)
 		fail_msg("%s", err);
 	assert_string_equal(c.db_password, "hunter2");
 	conf_free(&c);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(REQUIRED "db_password =\n", f);
-	fclose(f);
-	assert_int_equal(chmod(path, 0644), 0);
+	write_text(path, REQUIRED "db_password =\n", 0644);
 	conf_defaults(&c);
 	if (conf_load(&c, path, err, sizeof(err)) != 0)
 		fail_msg("an empty db_password holds no secret: %s", err);

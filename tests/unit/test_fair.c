@@ -51,7 +51,13 @@ per_webhook_cap(void **state)
 	assert_int_equal(fair_take(f, W1, h), FAIR_GO);
 	assert_int_equal(fair_take(f, W1, h), FAIR_WEBHOOK_FULL);
 	assert_int_equal(fair_take(f, W2, h), FAIR_GO);
+	/* given back (not held): skipped while the webhook is full */
+	fair_park(f, W1, h);
+	assert_int_equal(fair_exclusions(f, &b), 0);
+	assert_string_equal(b.data, " " W1 " ");
 	fair_done(f, W1, h);
+	assert_int_equal(fair_exclusions(f, &b), 0);
+	assert_string_equal(b.data, " ");
 	assert_int_equal(fair_take(f, W1, h), FAIR_GO);
 	buf_free(&b);
 	fair_free(f);
