@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# bench.sh: throughput and latency of webhookd behind nginx, against two
+# bench.sh: throughput and latency of webhookd behind nginx, against three
 # references measured on the same machine in the same run:
 #
 #   static    nginx answering a fixed JSON body itself (nginx's ceiling)
 #   ceiling   nginx -> contrib/bench/fcgi_ref: a bare libfcgi prefork
 #             responder (4 workers) doing one MariaDB primary-key lookup
 #             through a prepared statement (the FastCGI + DB transport ceiling)
+#   keepalive the same responder with FastCGI keepalive (each nginx worker
+#             keeps one connection open), the ceiling of that transport
 #   list      GET /webhooks/v1/webhook/ (a user with 20 webhooks, one page)
 #   one       GET /webhooks/v1/webhook/{id}/
 #   create    POST /webhooks/v1/webhook/, every request a new (user, template)

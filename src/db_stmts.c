@@ -162,7 +162,8 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	 * for other dispatchers' (SKIP LOCKED) and moves them past a lease. */
 	/* Parameters: the webhooks to skip (" id id ... ", the dispatcher's
 	 * full ones: see fair.h), the batch size.  webhook_id is in the
-	 * index, so a skipped webhook's backlog costs index reads only. */
+	 * index, so a skipped webhook's backlog costs index reads only (one
+	 * per due row ahead of the batch, on every claim). */
 	[ST_DQ_SELECT_DUE] = { "SELECT id FROM deliveries "
 	    "WHERE status = 'pending' AND next_attempt_at <= UTC_TIMESTAMP(6) "
 	    "AND LOCATE(CONCAT(' ', webhook_id, ' '), ?) = 0 "

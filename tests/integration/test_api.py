@@ -248,8 +248,6 @@ def expect_no_5xx(r):
           "expected a JSON response, got Content-Type %r" % r.header("Content-Type"), r)
 
 
-
-
 def expect_page(r, *, count=None, n=None):
     b = expect(r, 200)
     check(isinstance(b, dict) and set(b) == PAGE_KEYS,
@@ -343,7 +341,6 @@ def check_webhook(w, r, *, template=None, url=None, status=None, has_secret=None
 # ---------------------------------------------------------------------- fixtures
 
 
-
 def ctl(args, timeout=60, input=None):
     """webhookctl ARGS (input: its standard input); its standard output."""
     return run_ctl(WEBHOOKCTL, args, timeout, input)
@@ -366,10 +363,6 @@ def new_user(tag, service=False):
 
 def new_url(tag="h"):
     return "https://example.com/it/%s/%s/%d" % (RUN, tag, next(_urlcount))
-
-
-
-
 
 
 def fetch_all(path, who, limit_pages=200):
@@ -500,8 +493,6 @@ def clamp_user():
 # ------------------------------------------------------------------------- tests
 
 TESTS, test = registry()
-
-
 
 
 # ---- health ----------------------------------------------------------------
@@ -2292,7 +2283,6 @@ def test_database_outage_503_and_recovery():
 
 
 # ---------------------------------------------------------------------------- runner
-
 
 
 def main(argv):

@@ -272,10 +272,6 @@ def expect_error(r, status, code, fields=None):
     return b
 
 
-
-
-
-
 # ------------------------------------------------------------------ CLI, users
 
 def require(*names):
@@ -285,8 +281,6 @@ def require(*names):
         check(env[n], "%s is not set (see the usage at the top of %s)" % (n, sys.argv[0]))
     if "WEBHOOKD_CONF" in names:
         check(os.path.isfile(WEBHOOKD_CONF), "WEBHOOKD_CONF=%s is not a file" % WEBHOOKD_CONF)
-
-
 
 
 def ctl(args, timeout=60):
@@ -313,10 +307,6 @@ def new_user(tag, service=False):
 
 def new_service(tag="svc"):
     return new_user(tag, service=True)
-
-
-
-
 
 
 def all_templates(who):
@@ -777,8 +767,6 @@ def dispatcher_lines(event_or_delivery_id):
 # ------------------------------------------------------------------------- tests
 
 TESTS, test = registry()
-
-
 
 
 def T():
@@ -1448,6 +1436,36 @@ def test_held_deliveries_go_back_to_the_queue_on_sigterm():
 
 
 @test
+def test_a_held_delivery_changed_while_it_waits_is_not_sent_from_its_copy():
+    """A dispatcher holding claimed deliveries (dispatcher_per_webhook 1, a
+    slow receiver) checks each one that waited a second or more before it
+    sends it: one redelivered meanwhile goes out once, not from the held copy
+    and again from the queue; those of a webhook disabled meanwhile never go."""
+    stop_all()
+    svc = new_service()
+    u = new_user("recheck")
+    h1 = make_hook(u, T()[0], "slow?ms=1500")
+    h2 = make_hook(u, T()[1], "slow?ms=1500")
+    ids1 = emit_many(svc, u, T()[0], 3)
+    ids2 = emit_many(svc, u, T()[1], 3)
+    solo("recheck", dispatcher_lease_ms="60s", delivery_timeout_ms="5s", dispatcher_per_webhook="1")
+    wait_for(lambda: h1.reqs() and h2.reqs(), 5, "the first attempt of each webhook")
+    first = h1.reqs()[0].webhook_id
+    waiting = [e for e in ids1 if e != first]
+    d = delivery_of(h1, waiting[0])
+    check_single(api("POST", h1.path("deliveries/%s/redeliver/" % d["id"]), u))     # while held
+    patch(h2, {"status": "disabled"})                                                 # while held
+    receiver().wait(3, prefix=h1.prefix, timeout=15)
+    settle(2.0)
+    sent1 = [q.webhook_id for q in h1.reqs()]
+    check(sorted(sent1) == sorted(ids1), "webhook 1 got %r for the events %r (each exactly once; %r was "
+          "redelivered while held)" % (sent1, ids1, waiting[0]))
+    sent2 = [q.webhook_id for q in h2.reqs()]
+    check(len(sent2) == 1, "webhook 2, disabled while 2 of its 3 deliveries were held, got %d requests %r"
+          % (len(sent2), sent2))
+
+
+@test
 def test_files_holding_secrets_must_be_private():
     """The dispatcher refuses a key file, or a configuration file holding
     db_password, that its group or others may read, naming the file."""
@@ -1818,8 +1836,6 @@ def test_attempt_count_matches_the_log_when_a_claim_is_lost():
               "receiver got %d request(s)" % (label, b["status"], b["attempts"], len(log),
                                               [a["response_code"] for a in log], len(h.reqs())), r)
     each([(h1, e1, "redelivered while in flight"), (h2, e2, "webhook disabled while in flight")], one)
-
-
 
 
 def check_single(r, status=202):
@@ -2542,10 +2558,6 @@ def _stop_everything():
             RX.stop()
         except Exception:  # noqa: BLE001
             pass
-
-
-
-
 
 
 @test
