@@ -320,7 +320,6 @@ start_job(void *vctx, const struct dq_job_row *r)
 {
 	struct claim_ctx	*x = vctx;
 	struct disp		*d = x->d;
-	enum fair_verdict	 v;
 	uint64_t		 host;
 
 	if (!r->webhook_exists || (!r->manual &&
@@ -333,7 +332,7 @@ start_job(void *vctx, const struct dq_job_row *r)
 	}
 	host = fair_host_key(r->endpoint_url);
 	if (r->bad == NULL &&
-	    (v = fair_take(d->fair, r->webhook_id, host)) != FAIR_GO) {
+	    fair_take(d->fair, r->webhook_id, host) != FAIR_GO) {
 		if (hold(d, r, x->claim, host) == 0)
 			return 0;
 		/* Given back: claims skip it while its webhook or host is
