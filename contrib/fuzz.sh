@@ -13,11 +13,20 @@ SECS=${1:-20}
 OUT=$ROOT/build/fuzz
 mkdir -p "$OUT"
 cd "$ROOT" || exit 1
-[[ -f build/plain/config.h || -f build/dev/config.h || -f config.h ]] || {
+# The build's config.h: FUZZ_CONFIG_DIR (make check-fuzz passes its build
+# directory), else the first of build/plain, build/dev and the tree.
+CFG=${FUZZ_CONFIG_DIR:-}
+if [[ -z $CFG ]]; then
+	for d in build/plain build/dev .; do
+		[[ -f $d/config.h ]] && { CFG=$d; break; }
+	done
+fi
+[[ -n $CFG && -f $CFG/config.h ]] || {
 	echo "fuzz.sh: configure first (config.h is needed)"; exit 1; }
-CFG=$(dirname "$(ls build/plain/config.h build/dev/config.h config.h 2>/dev/null | head -1)")
-# shellcheck disable=SC2207
-LIBSRC=($(ls src/*.c | grep -v -E '/(webhookd|webhookctl|dispatcher|pool|fcgi_io)\.c$'))
+LIBSRC=()
+for f in src/*.c; do
+	[[ $f =~ /(webhookd|webhookctl|dispatcher|pool|fcgi_io)\.c$ ]] || LIBSRC+=("$f")
+done
 read -r -a CFLAGS <<<"$(pkg-config --cflags json-c libmariadb libcurl fcgi)"
 read -r -a LIBS <<<"$(pkg-config --libs json-c libcurl uuid libgcrypt libmariadb nettle fcgi)"
 rc=0

@@ -22,6 +22,9 @@ STACK_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev libmariadb-dev libgcrypt20-dev libcmocka-dev libcurl4-openssl-dev
 	uuid-dev mariadb-server mariadb-client nginx spawn-fcgi wrk python3 valgrind
 	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck clang-tidy)
+# What only the tests need beyond those (make check's browser test, make
+# lint); node and npm from Debian unless the machine has its own.
+STACK_TEST_PACKAGES=(shellcheck chromium)
 
 # Quiet by default; STACK_VERBOSE=1 shows more.
 stack_log() { printf '[stack] %s\n' "$*" >&2; }
@@ -52,6 +55,14 @@ stack_missing_packages() {
 # Returns 0 when everything is installed afterwards.
 stack_deps() {
 	stack_install "${STACK_PACKAGES[@]}"
+}
+
+# stack_test_deps: stack_deps and STACK_TEST_PACKAGES.
+stack_test_deps() {
+	local -a node=()
+	command -v node >/dev/null 2>&1 || node+=(nodejs npm)
+	command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1 && node+=(npm)
+	stack_install "${STACK_PACKAGES[@]}" "${STACK_TEST_PACKAGES[@]}" "${node[@]}"
 }
 
 # stack_install PKG...: stack_deps for the packages given.
@@ -613,9 +624,9 @@ stack_nginx_start() {
 		return 0
 	fi
 	mkdir -p "$d" || return 1
-	local origins=""
-	[[ -f $s/webhookd.conf ]] && origins=$(stack_conf_get "$s/webhookd.conf" cors_origins)
-	stack_nginx_conf "$src" "$listen" "$sock" "$origins" >"$d/webhookd.conf" || return 1
+	local allowed=""
+	[[ -f $s/webhookd.conf ]] && allowed=$(stack_conf_get "$s/webhookd.conf" cors_origins)
+	stack_nginx_conf "$src" "$listen" "$sock" "$allowed" >"$d/webhookd.conf" || return 1
 	local -a inc=("$d/webhookd.conf")
 	[[ -n $xconf ]] && inc+=("$(stack_abspath "$xconf")")
 	stack_nginx_run "$s" "$name" "$listen" "${inc[@]}"

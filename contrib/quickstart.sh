@@ -171,10 +171,10 @@ else
 			conf_changed=1
 		fi
 	done
-	origins=$(stack_conf_get "$CONF" cors_origins)
-	if [[ " ${origins//,/ } " != *" $CONSOLE_ORIGIN "* ]]; then
+	allowed=$(stack_conf_get "$CONF" cors_origins)
+	if [[ " ${allowed//,/ } " != *" $CONSOLE_ORIGIN "* ]]; then
 		say "adding $CONSOLE_ORIGIN to cors_origins in var/webhookd.conf"
-		stack_conf_set "$CONF" cors_origins "${origins:+$origins }$CONSOLE_ORIGIN" ||
+		stack_conf_set "$CONF" cors_origins "${allowed:+$allowed }$CONSOLE_ORIGIN" ||
 			die "could not update var/webhookd.conf"
 		conf_changed=1
 	fi
