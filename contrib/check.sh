@@ -162,7 +162,7 @@ count_trs() {
 target() {
 	local label=$1 secs=$2 log
 	shift 2
-	log=$LOGS/${label// /-}.log
+	log=$LOGS/$(printf '%s' "$label" | tr -c 'A-Za-z0-9_-' '-' | cut -c1-40).log
 	if run_logged "$log" timeout "$secs" make -C "$PLAIN" "$@" >/dev/null; then
 		pass "$label"
 		return 0
@@ -177,7 +177,7 @@ target() {
 tests() {
 	local label=$1 dir=$2 secs=$3 log rc before=$FAILED
 	shift 3
-	log=$LOGS/${label// /-}.log
+	log=$LOGS/$(printf '%s' "$label" | tr -c 'A-Za-z0-9_-' '-' | cut -c1-40).log
 	touch "$LOGS/.mark"
 	sleep 1 # the .trs files of this run are newer than the mark
 	run_logged "$log" timeout "$secs" make -C "$PLAIN" "$@"
