@@ -93,16 +93,21 @@ NODE_TAP_SED=(-E -e '/^(not )?ok [0-9]+ /d' -e 's/^    (not )?ok [0-9]+ /\1ok /'
 # returns CMD's exit status and counts its results.  Not a pipe from CMD:
 # a process it leaves behind (a dispatcher, a browser) would hold it open.
 run_child() {
-	local log=$1 secs=$2 rc
+	local log=$1 secs=$2 rc t0=$SECONDS
 	shift 2
-	setsid timeout "$secs" "$@" >"$log" 2>&1 </dev/null &
+	# Job control for this one job: its own process group, led by $!
+	# (setsid would fork, and hide the pid, when we lead a group).
+	set -m
+	timeout "$secs" "$@" >"$log" 2>&1 </dev/null &
 	CHILD=$!
+	set +m
 	tail -n +1 -f --pid="$CHILD" "$log" 2>/dev/null | sed -u "${TAP_SED[@]}" | tee "$log.tap" &
 	local tpid=$!
 	wait "$CHILD"
 	rc=$?
 	wait "$tpid"
 	NTAP=$((NTAP + $(grep -c -E '^(not )?ok( |$)' "$log.tap")))
+	note "$1 exited $rc after $((SECONDS - t0)) s"
 	[[ $rc -eq 124 ]] && note "$* timed out after ${secs}s"
 	return $rc
 }
