@@ -283,7 +283,7 @@ write_file(const char *name, const char *text)
 }
 
 static const char *const mig_files[] = { "002_b.sql", "001_a.sql",
-    "003_c.sql", "1.sql", "notes.txt", "x_000001.sql" };
+    "003_c.sql", "004_d.sql", "1.sql", "notes.txt", "x_000001.sql" };
 
 static int
 mig_setup(void **state)
@@ -294,7 +294,8 @@ mig_setup(void **state)
 	write_file(mig_files[0], "CREATE TABLE b (x INT);");
 	write_file(mig_files[1], "CREATE TABLE a (x INT);");
 	write_file(mig_files[2], "CREATE TABLE c (x INT);");
-	for (size_t i = 3; i < sizeof(mig_files) / sizeof(mig_files[0]); i++)
+	write_file(mig_files[3], "CREATE TABLE d (x INT);");
+	for (size_t i = 4; i < sizeof(mig_files) / sizeof(mig_files[0]); i++)
 		write_file(mig_files[i], "not a migration");
 	return fake_db_setup(state);
 }
