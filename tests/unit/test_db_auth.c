@@ -23,6 +23,7 @@ token_is_looked_up_by_its_hash(void **state)
 	struct principal	 p;
 	const struct fake_call	*c;
 
+	memset(&p, 0, sizeof(p));
 	fake_db_rows(ST_AUTH_TOKEN, 1, 4, CELLS("42", "alice", "1", "1500"));
 	assert_int_equal(db_auth_token(fake_db(), hash, &p), DB_OK);
 	c = fake_db_exec(0);
@@ -41,6 +42,7 @@ token_without_expiry_is_minus_one(void **state)
 {
 	struct principal	p;
 
+	memset(&p, 0, sizeof(p));
 	fake_db_rows(ST_AUTH_TOKEN, 1, 4, CELLS("18446744073709551615", "bob",
 	    "0", NULL));
 	assert_int_equal(db_auth_token(fake_db(), hash, &p), DB_OK);
@@ -55,6 +57,7 @@ token_unknown_is_notfound(void **state)
 {
 	struct principal	p;
 
+	memset(&p, 0, sizeof(p));
 	fake_db_rows(ST_AUTH_TOKEN, 0, 4, NULL);
 	assert_int_equal(db_auth_token(fake_db(), hash, &p), DB_NOTFOUND);
 }
@@ -65,6 +68,7 @@ token_errors_pass_through(void **state)
 	static const enum db_rc	 rcs[] = { DB_DOWN, DB_ERR, DB_DEADLOCK };
 	struct principal	 p;
 
+	memset(&p, 0, sizeof(p));
 	for (size_t i = 0; i < sizeof(rcs) / sizeof(rcs[0]); i++) {
 		fake_db_expect(ST_AUTH_TOKEN, rcs[i], 0);
 		assert_int_equal(db_auth_token(fake_db(), hash, &p), rcs[i]);
@@ -81,6 +85,7 @@ token_with_oversized_name_fails(void **state)
 
 	memset(name, 'a', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
+	memset(&p, 0, sizeof(p));
 	fake_db_rows(ST_AUTH_TOKEN, 1, 4, CELLS("1", name, "0", NULL));
 	assert_int_equal(db_auth_token(fake_db(), hash, &p), DB_ERR);
 	assert_int_equal(fake_db_exec(0)->col[1].may_truncate, 0);
