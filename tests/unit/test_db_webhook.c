@@ -435,6 +435,17 @@ delete_unknown_is_notfound(void **state)
 	fake_db_assert_trace(want, NSTEPS(want));
 }
 
+/* A deadlock on every try: given up after DB_TX_TRIES, and said. */
+static void
+delete_deadlocking_gives_up(void **state)
+{
+	for (int i = 0; i < DB_TX_TRIES; i++)
+		fake_db_expect(ST_WH_DELETE, DB_DEADLOCK, 0);
+	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_DEADLOCK);
+	assert_int_equal(fake_db_nexec(), DB_TX_TRIES);
+	assert_int_equal(fake_db_ncalls(), 3 * DB_TX_TRIES);
+}
+
 static void
 delete_commit_failure_passes_through(void **state)
 {
@@ -501,6 +512,7 @@ main(void)
 		T(update_with_cancel_failure_rolls_back),
 		T(delete_then_cancel_all_in_one_transaction),
 		T(delete_unknown_is_notfound),
+		T(delete_deadlocking_gives_up),
 		T(delete_commit_failure_passes_through),
 		T(enabled_for_is_scoped),
 		T(lock_gone_is_notfound),
