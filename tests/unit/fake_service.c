@@ -20,6 +20,8 @@
 
 uint64_t	fake_user_id = 42;
 int		fake_is_service;
+const char	fake_token_header[] = "Bearer " TOK;
+const char	*fake_authorization = fake_token_header;
 
 enum db_rc	__wrap_db_auth_token(struct db *, const unsigned char[32],
 		    struct principal *);
@@ -98,6 +100,7 @@ fake_reset(void **state)
 	(void)state;
 	fake_user_id = 42;
 	fake_is_service = 0;
+	fake_authorization = fake_token_header;
 	return 0;
 }
 
@@ -114,7 +117,7 @@ fake_request(struct fake *f, enum http_method method, const char *path,
 	q.path_len = strlen(path);
 	q.query = query;
 	q.content_length = -1;
-	q.authorization = "Bearer " TOK;
+	q.authorization = fake_authorization;
 	q.host = FAKE_HOST;
 	q.scheme = "https";
 	if (body != NULL) {

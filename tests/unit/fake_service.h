@@ -14,6 +14,9 @@
 /* The caller every request's token names (set before a request). */
 extern uint64_t	fake_user_id;
 extern int	fake_is_service;
+/* The Authorization header sent (a valid bearer token; NULL: none). */
+extern const char	*fake_authorization;
+extern const char	 fake_token_header[];
 #define FAKE_USERNAME	"alice"
 
 /* The host and scheme every request carries (pagination links). */
@@ -31,13 +34,14 @@ struct fake {
 int	fake_setup(void **state);
 int	fake_teardown(void **state);
 
-/* cmocka per-test setup: the caller is user 42, without the service role. */
+/* cmocka per-test setup: the caller is user 42, without the service role,
+ * with a valid token. */
 int	fake_reset(void **state);
 
 /*
  * Sends method path?query (query NULL: none) through service_handle, with
- * body as its JSON body (NULL: no body, no Content-Type) and a valid
- * bearer token.  Returns the status; the answer's JSON is in f->json (it
+ * body as its JSON body (NULL: no body, no Content-Type) and
+ * fake_authorization.  Returns the status; the answer's JSON is in f->json (it
  * fails the test when a non-empty body is not a JSON object).
  */
 int	fake_request(struct fake *, enum http_method, const char *path,
