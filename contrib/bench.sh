@@ -40,6 +40,7 @@
 #             machine's cores: when they cannot keep up, the client falls
 #             behind its schedule ("late") and a backlog shows as delay.
 #
+# BENCH_API_ONLY=1 stops after the API table (no dispatcher runs).
 # BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
 # configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
 #
@@ -312,6 +313,10 @@ for name in "${ORDER[@]}"; do
 	[[ -n ${NOTE[$name]} ]] && printf '  %s: %s\n' "$name" "${NOTE[$name]%; }"
 done
 printf 'wrk output: %s/log/wrk-*.log\n' "$STATE"
+if [[ ${BENCH_API_ONLY:-0} == 1 ]]; then
+	say "BENCH_API_ONLY=1: the dispatcher runs are skipped"
+	exit 0
+fi
 
 # --- the dispatcher ----------------------------------------------------------
 RPORT=$(stack_free_port $((PORT2 + 1))) || die "no free port"

@@ -16,8 +16,8 @@ auth_row(void *vctx, const struct db_col *c, int n)
 {
 	struct auth_ctx	*a = vctx;
 
+	/* The user name was fetched into p->username itself (its column). */
 	a->p->user_id = strtoull(c[0].buf, NULL, 10);
-	memcpy(a->p->username, c[1].buf, c[1].len + 1);
 	a->p->is_service = c[2].buf[0] == '1';
 	a->p->expires_in_ms = c[3].is_null ? -1 : strtoll(c[3].buf, NULL, 10);
 	a->found = 1;

@@ -67,19 +67,63 @@ fail:
 	return -1;
 }
 
+/* 202 with the event's id and its delivery count. */
+static void
+answer_event(struct ctx *c, const struct event_result *r)
+{
+	json_object	*o;
+
+	if ((o = json_object_new_object()) == NULL ||
+	    json_object_object_add(o, "id", json_object_new_string(r->id)) != 0 ||
+	    json_object_object_add(o, "deliveries",
+	    json_object_new_int(r->deliveries)) != 0) {
+		json_object_put(o);
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_json(c->resp, 202, o);
+	json_object_put(o);
+}
+
+/*
+ * A key this service user sent before gets the stored answer, whatever
+ * the new body names, even a template or user unknown since: 1 when
+ * answered (stored, or database trouble), 0 to go on.
+ */
+static int
+answer_replay(struct ctx *c, const char *key)
+{
+	struct event_result	r;
+	enum db_rc		rc;
+
+	if (key == NULL)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	rc = db_event_by_idempotency(c->svc->db, c->who.user_id, key, r.id,
+	    &r.deliveries);
+	if (rc == DB_NOTFOUND)
+		return 0;
+	if (rc != DB_OK)
+		ctx_db_error(c, rc);
+	else
+		answer_event(c, &r);
+	return 1;
+}
+
 void
 h_event_create(struct ctx *c)
 {
 	const struct event_input *in = &c->in.event;
 	struct template_row	 tpl;
 	struct event_result	 r;
-	json_object		*o;
 	char			 type[WH_MAX_TEMPLATE_NAME + 16];
 	char			 wid[WH_UUID_LEN + 1];
 	const char		*resolved;
 	uint64_t		 user_id = 0;
 	enum db_rc		 rc;
 
+	if (answer_replay(c, in->idempotency_key))
+		return;
 	/* The template and the user must exist: field errors too. */
 	if (event_lookup(c, in, &tpl, &user_id, wid, &resolved,
 	    &c->errors) == -1)
@@ -110,14 +154,5 @@ h_event_create(struct ctx *c)
 	if (!r.replayed)
 		log_info("event %s %s for user %s: %d delivery", r.id, type,
 		    in->user, r.deliveries);
-	if ((o = json_object_new_object()) == NULL ||
-	    json_object_object_add(o, "id", json_object_new_string(r.id)) != 0 ||
-	    json_object_object_add(o, "deliveries",
-	    json_object_new_int(r.deliveries)) != 0) {
-		json_object_put(o);
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_json(c->resp, 202, o);
-	json_object_put(o);
+	answer_event(c, &r);
 }

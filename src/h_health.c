@@ -21,4 +21,6 @@ h_health(struct ctx *c)
 	}
 	resp_json(c->resp, up ? 200 : 503, o);
 	json_object_put(o);
+	if (!up)
+		(void)resp_header(c->resp, "Retry-After", WH_UNAVAILABLE_RETRY_S);
 }

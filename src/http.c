@@ -115,6 +115,9 @@ resp_error(struct resp *r, enum wh_err e, const char *detail,
 	}
 	resp_json(r, err_status(e), o);
 	json_object_put(o);
+	/* The database is away: one reconnect later may answer. */
+	if (r->status == 503)
+		(void)resp_header(r, "Retry-After", WH_UNAVAILABLE_RETRY_S);
 }
 
 void

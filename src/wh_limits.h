@@ -80,6 +80,7 @@
 #define WH_POOL_MAX_BACKOFF_MS 5000          /* between respawns in a crash loop */
 #define WH_POOL_FORK_RETRY_MS  1000          /* after fork failed */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
+#define WH_UNAVAILABLE_RETRY_S "1"           /* Retry-After of a 503 unavailable */
 
 _Static_assert(WH_SEALED_MAX <= WH_SEALED_COL,
     "the secret columns hold every secret the validator accepts");

@@ -870,6 +870,28 @@ def test_events_disabled_template_is_unknown():
 
 
 @test
+def test_events_replay_answers_after_the_template_is_gone():
+    """API.md: the same key from the same service user returns the stored
+    answer, whatever the new body says, even when its template has been
+    disabled since (a key never seen still gets the 400)."""
+    svc = new_service()
+    u = new_user("tplgone")
+    name = "itd_gone_%s" % RUN
+    ctl("template add %s %s" % (shlex.quote(name), shlex.quote("IT replay")))
+    tpl = [t for t in all_templates(u) if t["name"] == name]
+    check(tpl, "the new template %s is not listed" % name)
+    key = "replay-gone-%s" % RUN
+    first = emit(svc, u, tpl[0], key=key, deliveries=0)
+    ctl("template disable %s" % shlex.quote(name))
+    for ident in (tpl[0]["id"], name):
+        again = emit(svc, u, {"id": ident, "name": ident}, key=key, data={"other": True})
+        check(again == first, "the replay answered event %s, the first was %s" % (again, first))
+    r = api("POST", EVENTS, svc, json_body={"api_template": name, "user": u.name, "data": {},
+                                            "idempotency_key": key + "-new"})
+    expect_error(r, 400, "invalid", ["api_template"])
+
+
+@test
 def test_events_body_size_limit_256k():
     svc = new_service()
     u = new_user("size")

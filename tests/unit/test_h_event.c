@@ -53,6 +53,31 @@ __wrap_db_event_resolve(struct db *db, const char *tpl_id,
 	return mock_type(enum db_rc);
 }
 
+/* The stored answer of a key: will_return the deliveries, then rc (the
+ * id is EVID). */
+enum db_rc	__wrap_db_event_by_idempotency(struct db *, uint64_t,
+		    const char *, char[WH_UUID_LEN + 1], int *);
+enum db_rc
+__wrap_db_event_by_idempotency(struct db *db, uint64_t source_user_id,
+    const char *key, char id[WH_UUID_LEN + 1], int *deliveries)
+{
+	(void)db;
+	check_expected(source_user_id);
+	check_expected(key);
+	snprintf(id, WH_UUID_LEN + 1, "%s", EVID);
+	*deliveries = mock_type(int);
+	return mock_type(enum db_rc);
+}
+
+static void
+will_look_up_key(const char *key, int deliveries, enum db_rc rc)
+{
+	expect_value(__wrap_db_event_by_idempotency, source_user_id, 500);
+	expect_string(__wrap_db_event_by_idempotency, key, key);
+	will_return(__wrap_db_event_by_idempotency, deliveries);
+	will_return(__wrap_db_event_by_idempotency, rc);
+}
+
 /* The lookups one by one, when the one query found nothing: rc only. */
 enum db_rc	__wrap_db_template_get(struct db *, const char *,
 		    struct template_row *);
@@ -211,6 +236,7 @@ event_by_id_passes_the_key_and_a_replay_wakes_nobody(void **state)
 	struct fake	*f = *state;
 
 	/* the id lowercased for the lookup; the stored answer repeated */
+	will_look_up_key("order-17", 0, DB_NOTFOUND);
 	will_resolve(TPL, TPL_UP, "bob", WID, DB_OK);
 	will_ingest(WID, "order-17", "{}", 1, 1, 0, DB_OK);
 	assert_int_equal(fake_request(f, HTTP_POST, EVENTS, NULL,
@@ -218,6 +244,34 @@ event_by_id_passes_the_key_and_a_replay_wakes_nobody(void **state)
 	    "\"data\": {}, \"idempotency_key\": \"order-17\"}"), 202);
 	assert_string_equal(fake_str(f, "id"), EVID);
 	assert_int_equal(fake_int(f, "deliveries"), 1);
+}
+
+/* A key sent before: its stored answer, before any lookup, even when the
+ * body now names a template and a user that do not exist. */
+static void
+a_stored_key_is_answered_before_the_lookups(void **state)
+{
+	struct fake	*f = *state;
+
+	will_look_up_key("order-18", 1, DB_OK);
+	assert_int_equal(fake_request(f, HTTP_POST, EVENTS, NULL,
+	    "{\"api_template\": \"gone_template\", \"user\": \"gone\", "
+	    "\"data\": {}, \"idempotency_key\": \"order-18\"}"), 202);
+	assert_string_equal(fake_str(f, "id"), EVID);
+	assert_int_equal(fake_int(f, "deliveries"), 1);
+	assert_int_equal(json_object_object_length(f->json), 2);
+}
+
+static void
+a_key_lookup_failing_is_503(void **state)
+{
+	struct fake	*f = *state;
+
+	will_look_up_key("order-19", 0, DB_DOWN);
+	fake_request(f, HTTP_POST, EVENTS, NULL, "{\"api_template\": \""
+	    NAME "\", \"user\": \"bob\", \"data\": {}, "
+	    "\"idempotency_key\": \"order-19\"}");
+	fake_assert_error(f, 503, "unavailable");
 }
 
 static void
@@ -345,6 +399,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(event_by_name_is_ingested_for_its_owner_and_answered_202),
 		T(event_by_id_passes_the_key_and_a_replay_wakes_nobody),
+		T(a_stored_key_is_answered_before_the_lookups),
+		T(a_key_lookup_failing_is_503),
 		T(event_without_an_enabled_webhook_has_no_delivery),
 		T(unknown_template_or_user_is_400_on_that_field),
 		T(invalid_body_is_400_without_the_ingest),

@@ -40,6 +40,8 @@ down_is_503_in_the_error_shape(void **state)
 	fake_request(f, HTTP_GET, HEALTH, NULL, NULL);
 	fake_assert_error(f, 503, "unavailable");
 	assert_string_equal(fake_str(f, "status"), "unavailable");
+	assert_non_null(fake_header(f, "Retry-After"));
+	assert_string_equal(fake_header(f, "Retry-After"), "1");
 }
 
 /* No token, another scheme, a bad token: the round trip all the same. */

@@ -373,6 +373,8 @@ create_database_errors_are_503(void **state)
 		    TPL "\", \"endpoint_url\": \"https://example.com/hook\"}");
 		fake_assert_error(f, 503, "unavailable");
 		assert_null(fake_header(f, "Location"));
+		assert_non_null(fake_header(f, "Retry-After"));
+		assert_string_equal(fake_header(f, "Retry-After"), "1");
 	}
 }
 
