@@ -24,8 +24,9 @@ struct webhook_change {
 /*
  * Creates the user's webhook for tpl with ch into *out.  DB_DUP when the
  * user has one for tpl already (its id into dup_id; DB_DOWN if it went in
- * between: the create may be retried).  A secret that cannot be sealed is
- * DB_ERR (logged).
+ * between: the create may be retried).  DB_NOTFOUND when tpl is no longer
+ * active (nothing written).  A secret that cannot be sealed is DB_ERR
+ * (logged).
  */
 enum db_rc	act_webhook_create(struct db *, const struct crypto_keys *,
 		    uint64_t user_id, const struct template_row *tpl,

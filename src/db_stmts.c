@@ -53,9 +53,13 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_WH_LIST_ALL] = { "SELECT STRAIGHT_JOIN " WH_COLS
 	    "WHERE w.user_id = ? ORDER BY w.created_at DESC, w.id DESC "
 	    "LIMIT ? OFFSET ?", 3, 0 },
+	/* Only on an active template (none inserted otherwise): the API's
+	 * check before it may have read a cached copy.  Parameters: id,
+	 * user, url, status, reason, ct, key_id, now, now, template. */
 	[ST_WH_INSERT] = { "INSERT INTO webhooks (id, user_id, api_template_id, "
 	    "endpoint_url, status, disabled_reason, secret_ct, secret_key_id, "
-	    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "created_at, updated_at) SELECT ?, ?, t.id, ?, ?, ?, ?, ?, ?, ? "
+	    "FROM api_templates t WHERE t.id = ? AND t.is_active = 1",
 	    10, 1 },
 	[ST_WH_ID_BY_TPL] = { "SELECT id FROM webhooks "
 	    "WHERE user_id = ? AND api_template_id = ?", 2, 0 },

@@ -123,14 +123,17 @@ enum db_rc
 db_webhook_insert(struct db *db, uint64_t user_id,
     const struct webhook_write *w)
 {
-	struct db_arg	a[] = { ARG_STR(w->id), ARG_INT(user_id),
-	    ARG_STR(w->api_template), ARG_STR(w->endpoint_url),
-	    ARG_STR(w->status), ARG_STRN(w->disabled_reason),
+	struct db_arg		a[] = { ARG_STR(w->id), ARG_INT(user_id),
+	    ARG_STR(w->endpoint_url), ARG_STR(w->status),
+	    ARG_STRN(w->disabled_reason),
 	    ARG_BLOB(w->secret_ct, w->secret_ct_len),
 	    ARG_STRN(w->secret_key_id), ARG_STR(w->now_db),
-	    ARG_STR(w->now_db) };
+	    ARG_STR(w->now_db), ARG_STR(w->api_template) };
+	unsigned long long	n = 0;
+	enum db_rc		rc;
 
-	return db_exec(db, ST_WH_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
+	rc = db_exec(db, ST_WH_INSERT, ARGS(a), NULL, 0, NULL, NULL, &n);
+	return rc == DB_OK && n == 0 ? DB_NOTFOUND : rc;
 }
 
 enum db_rc

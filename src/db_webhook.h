@@ -54,7 +54,8 @@ struct webhook_write {
 	int			 cancel_pending;	/* disabling: cancel the queue */
 };
 
-/* DB_DUP when the user has a webhook for that template already. */
+/* DB_DUP when the user has a webhook for that template already,
+ * DB_NOTFOUND (nothing written) when the template is not active. */
 enum db_rc	db_webhook_insert(struct db *, uint64_t user_id,
 		    const struct webhook_write *);
 /* The id of the user's webhook for a template, into id. */

@@ -51,8 +51,19 @@ answer_duplicate(struct ctx *c, const char *id)
 	json_object_put(o);
 }
 
+/* The field error of a template that is not active (or not there). */
+static int
+template_error(json_object **errors)
+{
+	return fields_error(errors, "api_template",
+	    "No active API template has this id.");
+}
+
 /* The template of a create must be active: one more validation, against
- * the database (w->tpl is filled); -1 when answered or out of memory. */
+ * the database (w->tpl is filled); -1 when answered or out of memory.  A
+ * create that is otherwise valid may take the worker's cached copy (the
+ * insert checks the template again); one with other errors asks the
+ * database, so that every error is in the one answer. */
 static int
 create_validate(struct ctx *c, const struct webhook_input *in,
     struct webhook_row *w,
@@ -62,14 +73,17 @@ create_validate(struct ctx *c, const struct webhook_input *in,
 
 	if (!in->has_template)
 		return 0;
+	if (*errors == NULL &&
+	    tpl_cache_get(c->svc->tpls, in->api_template, &w->tpl))
+		return 0;
 	rc = db_template_get(c->svc->db, in->api_template, &w->tpl);
 	if (rc == DB_NOTFOUND)
-		return fields_error(errors, "api_template",
-		    "No active API template has this id.");
+		return template_error(errors);
 	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return -1;
 	}
+	tpl_cache_put(c->svc->tpls, &w->tpl);
 	return 0;
 }
 
@@ -98,6 +112,16 @@ h_webhook_create(struct ctx *c)
 	    &w.tpl, &ch, &w, dup);
 	if (rc == DB_DUP) {
 		answer_duplicate(c, dup);
+		return;
+	}
+	if (rc == DB_NOTFOUND) {	/* disabled since it was cached */
+		tpl_cache_forget(c->svc->tpls, w.tpl.id);
+		if (template_error(&c->errors) == -1) {
+			resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+			return;		/* c->errors freed by the service */
+		}
+		resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
+		c->errors = NULL;	/* taken */
 		return;
 	}
 	if (rc != DB_OK) {

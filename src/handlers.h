@@ -15,6 +15,7 @@
 #include "http.h"
 #include "jw.h"
 #include "query.h"
+#include "tplcache.h"
 
 /* What a worker keeps across requests. */
 struct svc {
@@ -22,6 +23,7 @@ struct svc {
 	struct db			*db;
 	const struct crypto_keys	*keys;
 	struct auth_cache		*auth;
+	struct tpl_cache		*tpls;		/* NULL: none */
 	/* The rows a handler fetches a page (or an attempt log) into
 	 * before rendering it: sized once, for the largest of them. */
 	void				*rows;

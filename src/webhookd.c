@@ -20,6 +20,7 @@
 #include "log.h"
 #include "pool.h"
 #include "service.h"
+#include "tplcache.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -96,7 +97,7 @@ static int
 worker_main(int fd, void *arg)
 {
 	struct app	*app = arg;
-	struct svc	 svc = { &app->conf, NULL, &app->keys, NULL, NULL, 0 };
+	struct svc	 svc = { .conf = &app->conf, .keys = &app->keys };
 	struct fcgi_body body = { NULL, { 0 } };
 	struct resp	 resp;
 	FCGX_Request	 r;
@@ -110,6 +111,7 @@ worker_main(int fd, void *arg)
 	    FCGX_InitRequest(&r, fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0 ||
 	    (svc.db = db_new(&app->conf)) == NULL ||
 	    (svc.auth = auth_cache_new(app->conf.token_cache_ttl)) == NULL ||
+	    (svc.tpls = tpl_cache_new()) == NULL ||
 	    svc_rows_init(&svc) == -1) {
 		log_error("worker start-up failed");
 		return 1;
@@ -141,6 +143,7 @@ worker_main(int fd, void *arg)
 	resp_free(&resp);
 	buf_free(&body.buf);
 	auth_cache_free(svc.auth);
+	tpl_cache_free(svc.tpls);
 	svc_rows_free(&svc);
 	db_free(svc.db);
 	return 0;

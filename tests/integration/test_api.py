@@ -1284,6 +1284,24 @@ def test_templates_disabled_not_listed_nor_usable():
     expect_invalid(r, "api_template")
 
 
+@test
+def test_templates_disabled_after_use_refuse_new_webhooks():
+    """Workers keep the templates creates named; a template disabled after
+    creates on every worker still refuses the next create (400), and
+    creates nothing."""
+    name = "it_disuse_%s" % RUN
+    t = ensure_templates([(name, "IT disabled after use " + RUN, "used, then disabled")])[name]
+    before = [new_user("disuse_a%d" % i) for i in range(12)]
+    for u in before:
+        expect(api("POST", WEBHOOKS, u, json_body={"api_template": t["id"], "endpoint_url": new_url()}), 201)
+    ctl("template disable %s" % shlex.quote(name))
+    for i in range(12):
+        u = new_user("disuse_b%d" % i)
+        r = api("POST", WEBHOOKS, u, json_body={"api_template": t["id"], "endpoint_url": new_url()})
+        expect_invalid(r, "api_template")
+        expect_page(api("GET", WEBHOOKS, u), count=0, n=0)
+
+
 # ---- create ------------------------------------------------------------------------
 
 @test

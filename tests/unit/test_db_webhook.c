@@ -211,16 +211,17 @@ insert_writes_owner_and_secret(void **state)
 	c = fake_db_exec(0);
 	assert_string_equal(fake_arg_str(c, 0), WH1);
 	assert_int_equal(fake_arg_int(c, 1), USER);
-	assert_string_equal(fake_arg_str(c, 2), TPL1);
-	assert_string_equal(fake_arg_str(c, 3), "https://e.example/h");
-	assert_string_equal(fake_arg_str(c, 4), "enabled");
-	assert_true(fake_arg_is_null(c, 5));
-	assert_int_equal(c->arg[6].t, DBA_BLOB);
-	assert_int_equal(c->arg[6].len, sizeof(ct));
-	assert_memory_equal(c->arg[6].p, ct, sizeof(ct));
-	assert_string_equal(fake_arg_str(c, 7), "0123abcd");
+	assert_string_equal(fake_arg_str(c, 2), "https://e.example/h");
+	assert_string_equal(fake_arg_str(c, 3), "enabled");
+	assert_true(fake_arg_is_null(c, 4));
+	assert_int_equal(c->arg[5].t, DBA_BLOB);
+	assert_int_equal(c->arg[5].len, sizeof(ct));
+	assert_memory_equal(c->arg[5].p, ct, sizeof(ct));
+	assert_string_equal(fake_arg_str(c, 6), "0123abcd");
+	assert_string_equal(fake_arg_str(c, 7), NOW);
 	assert_string_equal(fake_arg_str(c, 8), NOW);
-	assert_string_equal(fake_arg_str(c, 9), NOW);
+	/* the template last: the insert selects it, active only */
+	assert_string_equal(fake_arg_str(c, 9), TPL1);
 	assert_int_equal(c->tx, 0);
 }
 
@@ -235,9 +236,21 @@ insert_without_secret_and_dup(void **state)
 	fake_db_expect(ST_WH_INSERT, DB_DUP, 0);
 	assert_int_equal(db_webhook_insert(fake_db(), USER, &w), DB_DUP);
 	c = fake_db_exec(0);
-	assert_string_equal(fake_arg_str(c, 5), "user");
+	assert_string_equal(fake_arg_str(c, 4), "user");
+	assert_true(fake_arg_is_null(c, 5));
 	assert_true(fake_arg_is_null(c, 6));
-	assert_true(fake_arg_is_null(c, 7));
+}
+
+/* No row inserted: the template is not active (any more). */
+static void
+insert_on_an_inactive_template_is_notfound(void **state)
+{
+	struct webhook_write	 w = { .id = WH1, .api_template = TPL1,
+	    .endpoint_url = "https://e.example/h", .status = "enabled",
+	    .now_db = NOW };
+
+	fake_db_expect(ST_WH_INSERT, DB_OK, 0);
+	assert_int_equal(db_webhook_insert(fake_db(), USER, &w), DB_NOTFOUND);
 }
 
 static void
@@ -502,6 +515,7 @@ main(void)
 		T(list_fills_at_most_limit_rows),
 		T(insert_writes_owner_and_secret),
 		T(insert_without_secret_and_dup),
+		T(insert_on_an_inactive_template_is_notfound),
 		T(id_by_template_is_scoped),
 		T(update_arguments_in_order),
 		T(update_removing_the_secret),

@@ -378,6 +378,93 @@ create_database_errors_are_503(void **state)
 	}
 }
 
+/* A create with its template cached: the domain, once, and its answer. */
+static void
+will_create(struct webhook_row *made, enum db_rc rc)
+{
+	expect_value(__wrap_act_webhook_create, user_id, 1001);
+	expect_string(__wrap_act_webhook_create, tpl_id, TPL);
+	expect_change("https://example.com/hook", "(absent)", "(absent)");
+	will_return(__wrap_act_webhook_create, made);
+	will_return(__wrap_act_webhook_create, NULL);
+	will_return(__wrap_act_webhook_create, rc);
+}
+
+#define CREATE_BODY	"{\"api_template\": \"" TPL "\", \"endpoint_url\": " \
+	"\"https://example.com/hook\"}"
+
+/* The worker's template cache: a second create does not read the
+ * template again (db_template_get is wrapped: an unexpected call fails). */
+static void
+create_takes_the_cached_template(void **state)
+{
+	struct fake		*f = *state;
+	struct template_row	 tpl;
+	struct webhook_row	 made;
+
+	assert_non_null(f->svc.tpls = tpl_cache_new());
+	fake_template_row(&tpl, TPL, "invoice_extraction");
+	fake_webhook_row(&made, WID, TPL);
+	fake_user_id = 1001;
+	will_template_get(TPL, &tpl, DB_OK);
+	will_create(&made, DB_OK);
+	assert_int_equal(fake_request(f, HTTP_POST, BASE, NULL, CREATE_BODY), 201);
+	will_create(&made, DB_OK);
+	assert_int_equal(fake_request(f, HTTP_POST, BASE, NULL, CREATE_BODY), 201);
+	assert_string_equal(fake_str(f, "api_template.name"), "invoice_extraction");
+	tpl_cache_free(f->svc.tpls);
+	f->svc.tpls = NULL;
+}
+
+/* Cached, then disabled: the insert finds it inactive (DB_NOTFOUND); the
+ * answer is the same 400 as without the cache, and the copy is dropped. */
+static void
+create_on_a_template_disabled_since_it_was_cached_is_400(void **state)
+{
+	struct fake		*f = *state;
+	struct template_row	 tpl;
+	struct webhook_row	 made;
+
+	assert_non_null(f->svc.tpls = tpl_cache_new());
+	fake_template_row(&tpl, TPL, "invoice_extraction");
+	fake_webhook_row(&made, WID, TPL);
+	fake_user_id = 1001;
+	tpl_cache_put(f->svc.tpls, &tpl);
+	will_create(NULL, DB_NOTFOUND);
+	fake_request(f, HTTP_POST, BASE, NULL, CREATE_BODY);
+	fake_assert_error(f, 400, "invalid");
+	assert_int_equal(fake_len(f, "errors.api_template"), 1);
+	assert_null(fake_header(f, "Location"));
+	/* dropped: the next create asks the database */
+	will_template_get(TPL, NULL, DB_NOTFOUND);
+	fake_request(f, HTTP_POST, BASE, NULL, CREATE_BODY);
+	fake_assert_error(f, 400, "invalid");
+	assert_int_equal(fake_len(f, "errors.api_template"), 1);
+	tpl_cache_free(f->svc.tpls);
+	f->svc.tpls = NULL;
+}
+
+/* Other fields invalid: the template is asked of the database, so that
+ * the one 400 says every problem, the cache notwithstanding. */
+static void
+create_with_other_errors_does_not_trust_the_cache(void **state)
+{
+	struct fake		*f = *state;
+	struct template_row	 tpl;
+
+	assert_non_null(f->svc.tpls = tpl_cache_new());
+	fake_template_row(&tpl, TPL, "invoice_extraction");
+	tpl_cache_put(f->svc.tpls, &tpl);
+	will_template_get(TPL, NULL, DB_NOTFOUND);
+	fake_request(f, HTTP_POST, BASE, NULL, "{\"api_template\": \"" TPL
+	    "\", \"endpoint_url\": \"ftp://example.com/hook\"}");
+	fake_assert_error(f, 400, "invalid");
+	assert_int_equal(fake_len(f, "errors.api_template"), 1);
+	assert_int_equal(fake_len(f, "errors.endpoint_url"), 1);
+	tpl_cache_free(f->svc.tpls);
+	f->svc.tpls = NULL;
+}
+
 static void
 create_with_an_inactive_template_is_400_without_the_domain(void **state)
 {
@@ -747,6 +834,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(create_passes_caller_and_validated_input_and_answers_201),
+		T(create_takes_the_cached_template),
+		T(create_on_a_template_disabled_since_it_was_cached_is_400),
+		T(create_with_other_errors_does_not_trust_the_cache),
 		T(create_passes_status_and_a_null_secret),
 		T(create_duplicate_is_409_with_the_existing_id),
 		T(create_database_errors_are_503),
