@@ -87,8 +87,9 @@ answer_event(struct ctx *c, const struct event_result *r)
 
 /*
  * A key this service user sent before gets the stored answer, whatever
- * the new body names, even a template or user unknown since: 1 when
- * answered (stored, or database trouble), 0 to go on.
+ * the new body names, even a template or user unknown since (asked only
+ * then: a known pair reaches the ingest, which replays the key itself):
+ * 1 when answered (stored, or database trouble), 0 to go on.
  */
 static int
 answer_replay(struct ctx *c, const char *key)
@@ -122,12 +123,13 @@ h_event_create(struct ctx *c)
 	uint64_t		 user_id = 0;
 	enum db_rc		 rc;
 
-	if (answer_replay(c, in->idempotency_key))
-		return;
-	/* The template and the user must exist: field errors too. */
+	/* The template and the user must exist: field errors too, unless
+	 * the key was sent before (the ingest replays it otherwise). */
 	if (event_lookup(c, in, &tpl, &user_id, wid, &resolved,
 	    &c->errors) == -1)
 		return;
+	if (c->errors != NULL && answer_replay(c, in->idempotency_key))
+		return;		/* c->errors freed by the service */
 	if (c->errors != NULL) {
 		resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
 		c->errors = NULL;	/* taken */

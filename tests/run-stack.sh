@@ -95,8 +95,9 @@ NODE_TAP_SED=(-E -e '/^(not )?ok [0-9]+ /d' -e 's/^    (not )?ok [0-9]+ /\1ok /'
 run_child() {
 	local log=$1 secs=$2 rc t0=$SECONDS
 	shift 2
-	# Job control for this one job: its own process group, led by $!
-	# (setsid would fork, and hide the pid, when we lead a group).
+	# Job control for this one job: its own process group, led by $!.
+	# (Under check.sh, "setsid CMD &" returned at once: setsid forks
+	# when it leads a group already, and $! was not the test.)
 	set -m
 	timeout "$secs" "$@" >"$log" 2>&1 </dev/null &
 	CHILD=$!

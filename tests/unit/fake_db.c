@@ -32,7 +32,7 @@ static struct fake {
 	int			 nreplies, next;
 	enum db_rc		 begin_rc[FAKE_MAX_TXRC], commit_rc[FAKE_MAX_TXRC];
 	int			 nbegin, nbegin_used, ncommit, ncommit_used;
-	int			 in_tx, tx_seq, db_tx_depth;
+	int			 in_tx, tx_seq;
 } f;
 
 static char	fake_handle;
@@ -249,7 +249,6 @@ record(enum fake_ev ev, enum stmt_id id)
 	c->ev = ev;
 	c->id = id;
 	c->tx = f.in_tx ? f.tx_seq : 0;
-	c->in_db_tx = f.db_tx_depth > 0;
 	return c;
 }
 
@@ -381,53 +380,6 @@ __wrap_db_exec(struct db *db, enum stmt_id id, struct db_args args,
 	return fetch(c, r, cols, ncols, cb, ctx);
 }
 
-/* db.c's helpers call its db_exec from inside db.o, where --wrap does not
- * reach: these are the same helpers over the fake. */
-static int
-copy_id_row(void *ctx, const struct db_col *c, int n)
-{
-	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
-	return 0;
-}
-
-enum db_rc
-__wrap_db_exec_id(struct db *db, enum stmt_id id, struct db_args args,
-    char out[WH_UUID_LEN + 1])
-{
-	char		buf[WH_UUID_LEN + 1];
-	struct db_col	col[] = { COL(buf) };
-	enum db_rc	rc;
-
-	out[0] = '\0';
-	rc = __wrap_db_exec(db, id, args, col, 1, copy_id_row, out, NULL);
-	return rc == DB_OK && out[0] == '\0' ? DB_NOTFOUND : rc;
-}
-
-static int
-pair_row(void *ctx, const struct db_col *c, int n)
-{
-	long long	*v = ctx;
-
-	v[0] = strtoll(c[0].buf, NULL, 10);
-	v[1] = strtoll(c[1].buf, NULL, 10);
-	return 0;
-}
-
-enum db_rc
-__wrap_db_exec_pair(struct db *db, enum stmt_id id, struct db_args args,
-    long long *a, long long *b)
-{
-	char		 b0[24], b1[24];
-	struct db_col	 cols[] = { COL(b0), COL(b1) };
-	long long	 v[2] = { 0, 0 };
-	enum db_rc	 rc;
-
-	rc = __wrap_db_exec(db, id, args, cols, 2, pair_row, v, NULL);
-	*a = v[0];
-	*b = v[1];
-	return rc;
-}
-
 enum db_rc
 __wrap_db_exec_script(struct db *db, const char *sql)
 {
@@ -475,26 +427,6 @@ __wrap_db_rollback(struct db *db)
 	assert_ptr_equal(db, fake_db());
 	record(FAKE_ROLLBACK, ST__COUNT);
 	f.in_tx = 0;
-}
-
-/* As db.c's db_tx, over the wrapped begin and commit. */
-enum db_rc
-__wrap_db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
-{
-	enum db_rc	rc = DB_DEADLOCK;
-
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
-		if ((rc = __wrap_db_begin(db)) != DB_OK)
-			break;
-		f.db_tx_depth++;
-		rc = fn(db, ctx);
-		f.db_tx_depth--;
-		if (rc == DB_OK)
-			rc = __wrap_db_commit(db);
-		else
-			__wrap_db_rollback(db);
-	}
-	return rc;
 }
 
 const char *

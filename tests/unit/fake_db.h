@@ -40,7 +40,6 @@ struct fake_call {
 	enum fake_ev		 ev;
 	enum stmt_id		 id;	/* FAKE_EXEC */
 	int			 tx;	/* 0 outside a transaction, else its number */
-	int			 in_db_tx;	/* run by the fn of db_tx */
 	int			 nargs;
 	struct fake_arg		 arg[WH_DB_MAX_PARAMS];
 	int			 ncols;
@@ -105,13 +104,7 @@ int		 fake_arg_is_null(const struct fake_call *, int k);
 enum db_rc	 __wrap_db_exec(struct db *, enum stmt_id, struct db_args,
 		    struct db_col *, int, db_row_cb, void *,
 		    unsigned long long *);
-enum db_rc	 __wrap_db_exec_id(struct db *, enum stmt_id, struct db_args,
-		    char out[WH_UUID_LEN + 1]);
-enum db_rc	 __wrap_db_exec_pair(struct db *, enum stmt_id, struct db_args,
-		    long long *, long long *);
 enum db_rc	 __wrap_db_exec_script(struct db *, const char *);
-enum db_rc	 __wrap_db_tx(struct db *, enum db_rc (*)(struct db *, void *),
-		    void *);
 enum db_rc	 __wrap_db_begin(struct db *);
 enum db_rc	 __wrap_db_commit(struct db *);
 void		 __wrap_db_rollback(struct db *);

@@ -434,7 +434,7 @@ delete_then_cancel_all_in_one_transaction(void **state)
 	assert_string_equal(fake_arg_str(c, 0), WH1);
 	assert_int_equal(fake_arg_int(c, 1), 1);
 	assert_int_equal(d->tx, c->tx);
-	assert_true(d->in_db_tx && c->in_db_tx);
+	assert_true(d->tx != 0);
 }
 
 static void

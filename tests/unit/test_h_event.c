@@ -236,7 +236,6 @@ event_by_id_passes_the_key_and_a_replay_wakes_nobody(void **state)
 	struct fake	*f = *state;
 
 	/* the id lowercased for the lookup; the stored answer repeated */
-	will_look_up_key("order-17", 0, DB_NOTFOUND);
 	will_resolve(TPL, TPL_UP, "bob", WID, DB_OK);
 	will_ingest(WID, "order-17", "{}", 1, 1, 0, DB_OK);
 	assert_int_equal(fake_request(f, HTTP_POST, EVENTS, NULL,
@@ -246,20 +245,50 @@ event_by_id_passes_the_key_and_a_replay_wakes_nobody(void **state)
 	assert_int_equal(fake_int(f, "deliveries"), 1);
 }
 
-/* A key sent before: its stored answer, before any lookup, even when the
- * body now names a template and a user that do not exist. */
+/* The template and user of the body unknown: they are looked up one by
+ * one (as for any 400)... */
 static void
-a_stored_key_is_answered_before_the_lookups(void **state)
+will_miss_both(const char *key)
+{
+	will_resolve("(none)", "gone_template", "gone", NULL, DB_NOTFOUND);
+	expect_string(__wrap_db_template_get_by_name, name, "gone_template");
+	will_return(__wrap_db_template_get_by_name, DB_NOTFOUND);
+	expect_string(__wrap_db_user_id, name, "gone");
+	will_return(__wrap_db_user_id, DB_NOTFOUND);
+	if (key != NULL)
+		will_look_up_key(key, 1, DB_OK);
+}
+
+#define GONE_BODY(key) "{\"api_template\": \"gone_template\", " \
+	"\"user\": \"gone\", \"data\": {}, \"idempotency_key\": \"" key "\"}"
+
+/* ...then a key sent before gets its stored answer, not the 400, even
+ * though the body names a template and a user that do not exist. */
+static void
+a_stored_key_is_answered_when_its_template_is_gone(void **state)
 {
 	struct fake	*f = *state;
 
-	will_look_up_key("order-18", 1, DB_OK);
+	will_miss_both("order-18");
 	assert_int_equal(fake_request(f, HTTP_POST, EVENTS, NULL,
-	    "{\"api_template\": \"gone_template\", \"user\": \"gone\", "
-	    "\"data\": {}, \"idempotency_key\": \"order-18\"}"), 202);
+	    GONE_BODY("order-18")), 202);
 	assert_string_equal(fake_str(f, "id"), EVID);
 	assert_int_equal(fake_int(f, "deliveries"), 1);
 	assert_int_equal(json_object_object_length(f->json), 2);
+}
+
+/* A key never sent: the 400 of the unknown fields. */
+static void
+a_new_key_with_unknown_fields_is_400(void **state)
+{
+	struct fake	*f = *state;
+
+	will_miss_both(NULL);
+	will_look_up_key("order-20", 0, DB_NOTFOUND);
+	fake_request(f, HTTP_POST, EVENTS, NULL, GONE_BODY("order-20"));
+	fake_assert_error(f, 400, "invalid");
+	assert_int_equal(fake_len(f, "errors.api_template"), 1);
+	assert_int_equal(fake_len(f, "errors.user"), 1);
 }
 
 static void
@@ -267,10 +296,9 @@ a_key_lookup_failing_is_503(void **state)
 {
 	struct fake	*f = *state;
 
+	will_miss_both(NULL);
 	will_look_up_key("order-19", 0, DB_DOWN);
-	fake_request(f, HTTP_POST, EVENTS, NULL, "{\"api_template\": \""
-	    NAME "\", \"user\": \"bob\", \"data\": {}, "
-	    "\"idempotency_key\": \"order-19\"}");
+	fake_request(f, HTTP_POST, EVENTS, NULL, GONE_BODY("order-19"));
 	fake_assert_error(f, 503, "unavailable");
 }
 
@@ -399,7 +427,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(event_by_name_is_ingested_for_its_owner_and_answered_202),
 		T(event_by_id_passes_the_key_and_a_replay_wakes_nobody),
-		T(a_stored_key_is_answered_before_the_lookups),
+		T(a_stored_key_is_answered_when_its_template_is_gone),
+		T(a_new_key_with_unknown_fields_is_400),
 		T(a_key_lookup_failing_is_503),
 		T(event_without_an_enabled_webhook_has_no_delivery),
 		T(unknown_template_or_user_is_400_on_that_field),

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* db_run.c: what is built on db_exec and the transactions of db.c (the
+ * retried transaction, the one-row helpers).  A file of its own, so that
+ * its calls into db.c are calls between objects, which the unit tests'
+ * fake database (-Wl,--wrap) intercepts. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_stmts.h"
+
+enum db_rc
+db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
+{
+	enum db_rc	rc = DB_DEADLOCK;
+
+	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
+		if ((rc = db_begin(db)) != DB_OK)
+			break;
+		if ((rc = fn(db, ctx)) == DB_OK)
+			rc = db_commit(db);
+		else
+			db_rollback(db);
+	}
+	return rc;
+}
+
+int
+db_count_row(void *ctx, const struct db_col *c, int n)
+{
+	*(long long *)ctx = strtoll(c[0].buf, NULL, 10);
+	return 0;
+}
+
+static int
+pair_row(void *ctx, const struct db_col *c, int n)
+{
+	long long	*v = ctx;
+
+	v[0] = strtoll(c[0].buf, NULL, 10);
+	v[1] = strtoll(c[1].buf, NULL, 10);
+	return 0;
+}
+
+enum db_rc
+db_exec_pair(struct db *db, enum stmt_id id, struct db_args args,
+    long long *a, long long *b)
+{
+	char		 b0[24], b1[24];
+	struct db_col	 cols[] = { COL(b0), COL(b1) };
+	long long	 v[2] = { 0, 0 };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, id, args, cols, 2, pair_row, v, NULL);
+	*a = v[0];
+	*b = v[1];
+	return rc;
+}
+
+static int
+copy_id_row(void *ctx, const struct db_col *c, int n)
+{
+	memcpy(ctx, c[0].buf, WH_UUID_LEN + 1);
+	return 0;
+}
+
+enum db_rc
+db_exec_id(struct db *db, enum stmt_id id, struct db_args args,
+    char out[WH_UUID_LEN + 1])
+{
+	char		buf[WH_UUID_LEN + 1];
+	struct db_col	col[] = { COL(buf) };
+	enum db_rc	rc;
+
+	out[0] = '\0';
+	rc = db_exec(db, id, args, col, 1, copy_id_row, out, NULL);
+	return rc == DB_OK && out[0] == '\0' ? DB_NOTFOUND : rc;
+}
