@@ -25,6 +25,50 @@ struct slot {
 	long long	backoff_ms;
 };
 
+/* A decimal environment value, or -1. */
+static long
+env_number(const char *name)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : n;
+}
+
+int
+pool_activated(char *err, size_t errlen)
+{
+	long		pid = env_number("LISTEN_PID");
+	long		nfds = env_number("LISTEN_FDS");
+	int		v = 0, type = 0;
+	socklen_t	l = sizeof(v), tl = sizeof(type);
+
+	if (pid != (long)getpid() || getenv("LISTEN_FDS") == NULL)
+		return -1;		/* not for us (or no activation) */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (nfds != 1) {
+		snprintf(err, errlen, "socket activation: LISTEN_FDS is %s, "
+		    "expected one socket", nfds < 0 ? "not a number" : "not 1");
+		return -2;
+	}
+	if (getsockopt(POOL_ACTIVATED_FD, SOL_SOCKET, SO_TYPE, &type,
+	    &tl) == -1 || type != SOCK_STREAM ||
+	    getsockopt(POOL_ACTIVATED_FD, SOL_SOCKET, SO_ACCEPTCONN, &v,
+	    &l) == -1 || !v) {
+		snprintf(err, errlen, "socket activation: fd %d is not a "
+		    "listening stream socket", POOL_ACTIVATED_FD);
+		return -2;
+	}
+	return POOL_ACTIVATED_FD;
+}
+
 static int
 listen_unix(const struct conf *c, char *err, size_t errlen)
 {

@@ -16,6 +16,16 @@ typedef int (*worker_fn)(int fd, void *arg);
 int	pool_listen(const struct conf *c, char *err, size_t errlen);
 
 /*
+ * The socket systemd passed (socket activation: LISTEN_PID is this
+ * process, LISTEN_FDS is 1, fd 3 listens): returns 3 and removes the
+ * variables from the environment; -1 when none was passed; -2 with a
+ * message in err when one was passed that cannot serve (several fds, or
+ * fd 3 not a listening stream socket).
+ */
+#define POOL_ACTIVATED_FD	3
+int	pool_activated(char *err, size_t errlen);
+
+/*
  * Runs c->workers copies of fn(fd, arg) in child processes, restarts any
  * that exit (with a back-off when they crash at once), and on SIGTERM or
  * SIGINT asks them to finish their request and waits up to

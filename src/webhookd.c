@@ -211,6 +211,16 @@ main(int argc, char *argv[])
 	if (check) {
 		printf("webhookd: %s: configuration OK\n", cfg);
 		rc = 0;
+	} else if ((fd = pool_activated(err, sizeof(err))) != -1) {
+		/* systemd's socket (webhookd.socket): the pool on it; the
+		 * socket stays systemd's, so it is not unlinked at exit. */
+		if (fd == -2) {
+			fprintf(stderr, "webhookd: %s\n", err);
+			rc = 1;
+		} else {
+			log_info("serving on the socket systemd passed");
+			rc = pool_run(&app.conf, fd, worker_main, &app);
+		}
 	} else if (inherited_socket()) {
 		log_info("serving on the inherited socket (spawn-fcgi)");
 		rc = worker_main(0, &app);
