@@ -8,6 +8,17 @@
 
 #include "privfile.h"
 
+/* Group read only (0640): the administrator (root, the owner) shares the
+ * file with the group the service runs as, the Debian way for a
+ * service's secrets.  For a program not run as root the group must be
+ * its own; never group write, never anything for others. */
+static int
+group_may_read(const struct stat *st, uid_t me)
+{
+	return (st->st_mode & (S_IRWXG | S_IRWXO)) == S_IRGRP &&
+	    st->st_uid == 0 && (me == 0 || st->st_gid == getegid());
+}
+
 int
 privfile_check(int fd, const char *what, const char *path, char *err,
     size_t errlen)
@@ -19,10 +30,13 @@ privfile_check(int fd, const char *what, const char *path, char *err,
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen, "%s %s: has mode %04o, so its group or "
-		    "others may read it; chmod 600 it", what, path,
-		    (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) && !group_may_read(&st, me)) {
+		snprintf(err, errlen, "%s %s: has mode %04o (owner uid %u, "
+		    "group gid %u), so others than this program may read or "
+		    "change it; chmod 600 it, or make it root's with mode 640 "
+		    "and the group this program runs as", what, path,
+		    (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+		    (unsigned)st.st_gid);
 		return -1;
 	}
 	/* Whoever owns the file can change what this program trusts; root

@@ -1490,7 +1490,8 @@ def test_a_held_delivery_changed_while_it_waits_is_not_sent_from_its_copy():
 @test
 def test_files_holding_secrets_must_be_private():
     """The dispatcher refuses a key file, or a configuration file holding
-    db_password, that its group or others may read, naming the file."""
+    db_password, that its group or others may read, naming the file (but
+    for group read of a root-owned file, the packaged layout)."""
     require("DISPATCHER", "WEBHOOKD_CONF")
     d = state_dir()
     conf = os.path.join(d, "private-%s.conf" % RUN)
@@ -1507,12 +1508,20 @@ def test_files_holding_secrets_must_be_private():
     rc, out = dispatcher_check(0o600, 0o600)
     check(rc == 0, "private files refused: exit %d: %s" % (rc, out))
     check(conf_get(conf, "db_password"), "the test configuration holds no db_password")
-    for cm, km, name in ((0o644, 0o600, conf), (0o640, 0o600, conf), (0o600, 0o640, key),
-                         (0o600, 0o604, key)):
+    for cm, km, name in ((0o644, 0o600, conf), (0o660, 0o600, conf), (0o600, 0o660, key),
+                         (0o600, 0o604, key), (0o600, 0o650, key)):
         rc, out = dispatcher_check(cm, km)
         check(rc != 0 and name in out and "chmod 600" in out,
               "configuration %o, key file %o: exit %d, %r (expected a refusal naming %s)" % (
                   cm, km, rc, out, name))
+    # 0640 root:GROUP is the packaged layout (the service's group reads);
+    # for a file of another owner than root group read is refused.
+    if os.geteuid() == 0:
+        rc, out = dispatcher_check(0o640, 0o640)
+        check(rc == 0, "root's files with mode 0640 refused when run as root: exit %d: %s" % (rc, out))
+    else:
+        rc, out = dispatcher_check(0o640, 0o600)
+        check(rc != 0 and conf in out, "a 0640 configuration of uid %d accepted: %s" % (os.geteuid(), out))
 
 
 # ---- retries ----------------------------------------------------------------

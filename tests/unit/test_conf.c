@@ -643,7 +643,7 @@ test_load(void **state)
 	assert_non_null(strstr(err, "db_password"));
 	assert_non_null(strstr(err, "chmod 600"));
 	conf_free(&c);
-	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(chmod(path, 0660), 0);
 	conf_defaults(&c);
 	assert_int_equal(conf_load(&c, path, err, sizeof(err)), -1);
 	conf_free(&c);

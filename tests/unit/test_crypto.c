@@ -399,8 +399,7 @@ struct keyfile_row {
 
 static const struct keyfile_row bad_keyfiles[] = {
 	{ K64 "\n", 0644, "others" },
-	{ K64 "\n", 0640, "group or others" },
-	{ K64 "\n", 0660, "group or others" },
+	{ K64 "\n", 0660, "others than this program" },
 	{ K64 "\n", 0604, "others" },
 	{ K64 "\n", 0601, "others" },
 	{ K64 "\n", 0666, "others" },

@@ -19,13 +19,22 @@
 
 uid_t	__real_geteuid(void);
 uid_t	__wrap_geteuid(void);
+gid_t	__real_getegid(void);
+gid_t	__wrap_getegid(void);
 
 static int	pretend = -1;	/* -1: the real euid */
+static int	pretend_gid = -1;	/* -1: the real egid */
 
 uid_t
 __wrap_geteuid(void)
 {
 	return pretend < 0 ? __real_geteuid() : (uid_t)pretend;
+}
+
+gid_t
+__wrap_getegid(void)
+{
+	return pretend_gid < 0 ? __real_getegid() : (gid_t)pretend_gid;
 }
 
 static char	dir[] = "/tmp/test_privfile.XXXXXX";
@@ -65,7 +74,7 @@ static void
 modes(void **state)
 {
 	static const mode_t ok[] = { 0600, 0400, 0700, 0200 };
-	static const mode_t bad[] = { 0640, 0604, 0644, 0660, 0610, 0601, 0602,
+	static const mode_t bad[] = { 0604, 0644, 0660, 0610, 0601, 0602,
 	    0620, 0666, 0777, 0650 };
 	char	err[256];
 
@@ -79,6 +88,59 @@ modes(void **state)
 		assert_non_null(strstr(err, "key_file"));
 		assert_non_null(strstr(err, "chmod 600"));
 	}
+}
+
+/* 0640 root:GROUP, the packaged configuration: the service's group may
+ * read it, no one else; group write or others' bits never. */
+static void
+root_owned_group_readable(void **state)
+{
+	static const mode_t bad[] = { 0660, 0644, 0650, 0670, 0641, 0604 };
+	char	err[256];
+	int	fd;
+
+	if (__real_geteuid() != 0) {
+		/* Only root can give a file to root; a file of our own with
+		 * group read is refused like any other group bit. */
+		pretend = -1;
+		assert_int_equal(check_mode(0640, err, sizeof(err)), -1);
+		return;
+	}
+	/* Root running (webhookctl): any group. */
+	pretend = 0;
+	assert_int_equal(check_mode(0640, err, sizeof(err)), 0);
+	assert_int_equal(chown(path, 0, 4321), 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	/* The service user, in the file's group. */
+	pretend = 12345;
+	pretend_gid = 4321;
+	assert_int_equal(privfile_check(fd, "key_file", path, err,
+	    sizeof(err)), 0);
+	/* In another group: refused, and told what would do. */
+	pretend_gid = 4322;
+	err[0] = '\0';
+	assert_int_equal(privfile_check(fd, "key_file", path, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "gid 4321"));
+	assert_non_null(strstr(err, "mode 640"));
+	close(fd);
+	pretend_gid = 4321;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(path, bad[i]), 0);
+		assert_true((fd = open(path, O_RDONLY)) >= 0);
+		assert_int_equal(privfile_check(fd, "key_file", path, err,
+		    sizeof(err)), -1);
+		close(fd);
+	}
+	/* Not root's: group read is refused even in the right group. */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(chown(path, 12345, 4321), 0);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(privfile_check(fd, "key_file", path, err,
+	    sizeof(err)), -1);
+	close(fd);
+	pretend = -1;
+	pretend_gid = -1;
 }
 
 static void
@@ -124,6 +186,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(modes),
 		cmocka_unit_test(owner),
+		cmocka_unit_test(root_owned_group_readable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
