@@ -15,6 +15,8 @@
 #      integration test through tests/run-stack.sh, which starts its own
 #      MariaDB, webhookd, nginx (and dispatcher) on loopback, checks them
 #      after the test (alive, SIGTERM, no sanitizer report) and stops them
+#   4. make check-package (build/plain): the Debian package built, linted,
+#      installed, run as its systemd units would, removed and purged
 #
 # Counts every TAP result of every .trs file (each cmocka test, each
 # integration test, each of run-stack.sh's checks) and each other target as
@@ -254,5 +256,8 @@ target "fuzz (tests/fuzz, libFuzzer with ASan and UBSan)" 300 check-fuzz
 step "sanitizers: make check-sanitizers (unit and integration tests, ASan + UBSan)"
 lsan_probe
 tests "sanitizers" "$SANB/tests" 1500 check-sanitizers "SANITIZERS_CONFIGURE_FLAGS=--enable-werror --enable-integration" "JOBS=$JOBS"
+
+step "plain: make check-package (the Debian package, installed and purged)"
+tests "package" "$PLAIN/tests" 600 check-package
 
 finish

@@ -23,8 +23,8 @@ STACK_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	uuid-dev mariadb-server mariadb-client nginx spawn-fcgi wrk python3 valgrind
 	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck clang-tidy)
 # What only the tests need beyond those (make check's browser test, make
-# lint); node and npm from Debian unless the machine has its own.
-STACK_TEST_PACKAGES=(shellcheck chromium)
+# lint, make check-package); node and npm from Debian unless the machine has its own.
+STACK_TEST_PACKAGES=(shellcheck chromium debhelper lintian)
 
 # Quiet by default; STACK_VERBOSE=1 shows more.
 stack_log() { printf '[stack] %s\n' "$*" >&2; }
@@ -662,7 +662,8 @@ stack_console_start() {
 # that includes each FILE inside http {} (copies of Debian's fastcgi_params
 # and mime.types sit beside it for relative includes), checks it with
 # nginx -t, starts that nginx and waits until it answers on LISTEN.
-# STACK_NGINX_ACCESS_LOG=off turns the http-level access log off.
+# STACK_NGINX_ACCESS_LOG=off turns the http-level access log off;
+# STACK_NGINX_USER names the workers' user (as root; default root).
 stack_nginx_run() {
 	local s name=$2 listen=$3 d nuser='' i f
 	s=$(stack_abspath "$1") || return 1
@@ -680,7 +681,7 @@ stack_nginx_run() {
 		return 1
 	fi
 	[[ -f /etc/nginx/mime.types ]] && cp /etc/nginx/mime.types "$d/mime.types"
-	stack_is_root && nuser='user root;'
+	stack_is_root && nuser="user ${STACK_NGINX_USER:-root};"
 	local access="access_log $d/logs/access.log;"
 	[[ ${STACK_NGINX_ACCESS_LOG:-on} == off ]] && access='access_log off;'
 	local includes=''
