@@ -258,6 +258,6 @@ lsan_probe
 tests "sanitizers" "$SANB/tests" 1500 check-sanitizers "SANITIZERS_CONFIGURE_FLAGS=--enable-werror --enable-integration" "JOBS=$JOBS"
 
 step "plain: make check-package (the Debian package, installed and purged)"
-tests "package" "$PLAIN/tests" 600 check-package
+tests "package" "$PLAIN/tests/package" 600 check-package
 
 finish
