@@ -81,7 +81,7 @@
 #define WH_POOL_FORK_RETRY_MS  1000          /* after fork failed */
 #define WH_DB_IDLE_PING_MS     2000          /* ping before a write after this idle time */
 #define WH_UNAVAILABLE_RETRY_S "1"           /* Retry-After of a 503 unavailable */
-#define WH_TPL_CACHE_SLOTS     64            /* templates a worker keeps for creates */
+#define WH_TPL_CACHE_SLOTS     256           /* templates a worker keeps for creates */
 #define WH_TPL_CACHE_TTL_MS    60000         /* how long it keeps one */
 
 _Static_assert(WH_SEALED_MAX <= WH_SEALED_COL,
