@@ -7,16 +7,34 @@
 #include <unistd.h>
 
 #include "privfile.h"
+#include "wh_limits.h"
 
 /* Group read only (0640): the administrator (root, the owner) shares the
  * file with the group the service runs as, the Debian way for a
  * service's secrets.  For a program not run as root the group must be
- * its own; never group write, never anything for others. */
+ * one of its own (primary or supplementary); never group write, never
+ * anything for others. */
+static int
+in_my_groups(gid_t gid)
+{
+	gid_t	groups[WH_PRIVFILE_MAX_GROUPS];
+	int	n;
+
+	if (gid == getegid())
+		return 1;
+	if ((n = getgroups(WH_PRIVFILE_MAX_GROUPS, groups)) < 0)
+		return 0;	/* more than we look at: the primary group only */
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
 static int
 group_may_read(const struct stat *st, uid_t me)
 {
 	return (st->st_mode & (S_IRWXG | S_IRWXO)) == S_IRGRP &&
-	    st->st_uid == 0 && (me == 0 || st->st_gid == getegid());
+	    st->st_uid == 0 && (me == 0 || in_my_groups(st->st_gid));
 }
 
 int

@@ -83,6 +83,7 @@
 #define WH_UNAVAILABLE_RETRY_S "1"           /* Retry-After of a 503 unavailable */
 #define WH_TPL_CACHE_SLOTS     256           /* templates a worker keeps for creates */
 #define WH_TPL_CACHE_TTL_MS    60000         /* how long it keeps one */
+#define WH_PRIVFILE_MAX_GROUPS 64            /* supplementary groups a secret file's group is looked for in */
 
 _Static_assert(WH_SEALED_MAX <= WH_SEALED_COL,
     "the secret columns hold every secret the validator accepts");

@@ -11,8 +11,9 @@
 # (tests/package/unit-exec.py: ExecStart=, User=, Group=, UMask=, the
 # socket passed on fd 3), puts the installed nginx snippet in front (nginx
 # workers as www-data), runs an API smoke test with one signed delivery,
-# stops them, then removes the package (only the configuration may stay)
-# and purges it (nothing may stay).  As root, on Debian 12.
+# stops them, reinstalls it (the key and modes kept), then removes the
+# package (only the configuration may stay) and purges it (only the key
+# file may stay).  As root, on Debian 12.
 #
 # make check-package runs it; contrib/check.sh does.
 
@@ -62,8 +63,10 @@ OUT=$abs_top_builddir/tests/state/package
 rm -rf "$OUT"
 mkdir -p "$OUT/src" || bail "cannot create $OUT"
 # Runtime state where the service user can reach it (a build tree under
-# /root is not traversable by webhookd or www-data).
-RUN=$(mktemp -d /tmp/webhookd-package.XXXXXX) || bail "mktemp"
+# /root is not traversable by webhookd or www-data); the database's
+# socket where a unit with PrivateTmp= still sees it.
+# Under /run, not /tmp: the units' PrivateTmp would hide a socket in /tmp.
+RUN=$(mktemp -d /run/webhookd-package.XXXXXX) || bail "mktemp"
 chmod 0755 "$RUN"
 LOG=$OUT/log
 mkdir -p "$LOG"
@@ -117,6 +120,11 @@ fi
 
 # ---- install -----------------------------------------------------------------
 dpkg-query -W webhookd >/dev/null 2>&1 && apt-get purge -y -q webhookd >/dev/null 2>&1
+# A user left by an earlier run (purge keeps it) would hide a broken
+# sysusers.d step, and a key left (purge keeps it) the key's creation.
+if getent passwd webhookd >/dev/null; then userdel webhookd 2>/dev/null; fi
+if getent group webhookd >/dev/null; then groupdel webhookd 2>/dev/null; fi
+rm -rf /etc/webhookd
 check "apt-get install the package" apt-get install -y -q "$DEB"
 
 mode_of() { stat -c '%a %U:%G' "$1" 2>&1; }
@@ -129,6 +137,9 @@ check "the system user webhookd exists (sysusers.d)" id webhookd
 expect_mode /etc/webhookd/webhookd.conf "640 root:webhookd"
 expect_mode /etc/webhookd/secret.key "640 root:webhookd"
 expect_mode /run/webhookd "750 webhookd:www-data"
+# Upgrades restart the services but leave the socket (and its backlog).
+check "an upgrade never restarts webhookd.socket (the postinst starts it only)" \
+	bash -c "! grep -E 'deb-systemd-invoke .*(restart|_dh_action).*webhookd\.socket' /var/lib/dpkg/info/webhookd.postinst"
 check "webhookd.conf is a conffile" grep -qx /etc/webhookd/webhookd.conf /var/lib/dpkg/info/webhookd.conffiles
 missing=()
 for f in /usr/sbin/webhookd /usr/sbin/webhook-dispatcher /usr/bin/webhookctl \
@@ -225,6 +236,15 @@ if [[ $stopped -eq 1 ]]; then ok "SIGTERM stops both services within 10 s"
 else not_ok "SIGTERM stops both services within 10 s"; fi
 stack_nginx_stop "$RUN" package >/dev/null 2>&1
 
+# A reinstall (as an upgrade runs the same scripts) keeps the key and the
+# configuration's owner and mode.
+sum=$(sha256sum /etc/webhookd/secret.key 2>&1)
+check "apt-get install --reinstall" apt-get install -y -q --reinstall "$DEB"
+if [[ $(sha256sum /etc/webhookd/secret.key 2>&1) == "$sum" ]]; then ok "the reinstall kept the key"
+else not_ok "the reinstall kept the key"; fi
+expect_mode /etc/webhookd/webhookd.conf "640 root:webhookd"
+check "the configuration's mode is a dpkg statoverride" dpkg-statoverride --list /etc/webhookd/webhookd.conf
+
 dpkg -L webhookd | sort >"$OUT/files"
 check "apt-get remove" apt-get remove -y -q webhookd
 left=()
@@ -242,9 +262,18 @@ fi
 check "apt-get purge" apt-get purge -y -q webhookd
 left=()
 while IFS= read -r f; do [[ -e $f || -L $f ]] && [[ ! -d $f ]] && left+=("$f"); done <"$OUT/files"
-for f in /etc/webhookd /run/webhookd /var/lib/dpkg/info/webhookd.list; do [[ -e $f ]] && left+=("$f"); done
-if [[ ${#left[@]} -eq 0 ]]; then ok "after purge nothing is left (the system user stays, as Debian leaves them)"
-else not_ok "after purge nothing is left" "left: ${left[*]}"; fi
+for f in /run/webhookd /var/lib/dpkg/info/webhookd.list; do [[ -e $f ]] && left+=("$f"); done
+while IFS= read -r f; do
+	[[ $f == /etc/webhookd/secret.key ]] || left+=("$f")
+done < <(find /etc/webhookd -mindepth 1 2>/dev/null)
+dpkg-statoverride --list /etc/webhookd/webhookd.conf >/dev/null 2>&1 && left+=("the statoverride")
+if [[ ${#left[@]} -eq 0 && -f /etc/webhookd/secret.key ]]; then
+	ok "after purge nothing is left but the key file (the database keeps secrets encrypted with it; the system user stays too)"
+else
+	not_ok "after purge nothing is left but the key file" "left: ${left[*]:-nothing}" \
+		"key file: $(ls -l /etc/webhookd/secret.key 2>&1)"
+fi
+rm -rf /etc/webhookd
 
 printf '1..%d\n' "$N"
 [[ $FAILED -eq 0 ]]

@@ -3,10 +3,12 @@
 """unit-exec.py SERVICE-FILE [SOCKET-FILE]: runs a systemd service's
 ExecStart= the way systemd would on a machine without systemd as PID 1
 (contrib's package test runs in a container): as its User= and Group=
-(no supplementary groups), with its UMask=, and, given its socket unit, on
+(with the user's groups, as systemd's initgroups), in systemd's clean
+environment, with its UMask=, and, given its socket unit, on
 that unit's ListenStream= socket (SocketUser=, SocketGroup=, SocketMode=,
 Backlog=) passed as fd 3 with LISTEN_PID and LISTEN_FDS, as socket
-activation does.  It execs the service in its own process (the pid it
+activation does.  Not emulated: the sandboxing directives (this machine
+has no systemd as PID 1; systemd-analyze checks them offline).  It execs the service in its own process (the pid it
 prints on standard output), so a signal to that pid reaches the service itself."""
 import grp
 import os
@@ -66,11 +68,16 @@ def main():
     os.dup2(null, 0)
     os.dup2(2, 1)   # the journal's place: standard error, for both
     os.umask(int(last(svc, "UMask", "0022"), 8))
-    os.setgroups([])
+    os.initgroups(user.pw_name, group.gr_gid)   # as systemd does for User=
     os.setgid(group.gr_gid)
     os.setuid(user.pw_uid)
     os.chdir("/")
-    os.execv(argv[0], argv)
+    # systemd's clean environment: its PATH, the user's, and the socket's.
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "HOME": user.pw_dir, "USER": user.pw_name, "LOGNAME": user.pw_name,
+           "SHELL": user.pw_shell}
+    env.update({k: v for k, v in os.environ.items() if k.startswith("LISTEN_")})
+    os.execve(argv[0], argv, env)
     return 127
 
 
