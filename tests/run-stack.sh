@@ -98,6 +98,10 @@ run_child() {
 	# Job control for this one job: its own process group, led by $!.
 	# (Under check.sh, "setsid CMD &" returned at once: setsid forks
 	# when it leads a group already, and $! was not the test.)
+	# The log exists before tail opens it: tail -f of a file not yet
+	# created by the job's redirection gave up at once, and the suite's
+	# results went uncounted (its exit status still counted).
+	: >"$log"
 	set -m
 	timeout "$secs" "$@" >"$log" 2>&1 </dev/null &
 	CHILD=$!
