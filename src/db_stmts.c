@@ -141,12 +141,14 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	 * given at ST_WH_LIST_ALL: a webhook owning most rows must not
 	 * turn its first page into a scan and a filesort. */
 	[ST_DELIVERY_LIST_FIRST] = { "SELECT " DL_COLS "FROM deliveries "
-	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? AND user_id = ? "
+	    "FORCE INDEX (ix_deliveries_webhook) "
+	    "WHERE webhook_id = ? AND user_id = ? "
 	    "ORDER BY created_at DESC, id DESC LIMIT ?", 3, 0 },
 	/* The OR-expanded keyset predicate: MariaDB seeks on it, not on a
 	 * row constructor. */
 	[ST_DELIVERY_LIST_AFTER] = { "SELECT " DL_COLS "FROM deliveries "
-	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? AND user_id = ? AND (created_at < ? OR "
+	    "FORCE INDEX (ix_deliveries_webhook) "
+	    "WHERE webhook_id = ? AND user_id = ? AND (created_at < ? OR "
 	    "(created_at = ? AND id < ?)) "
 	    "ORDER BY created_at DESC, id DESC LIMIT ?", 6, 0 },
 	[ST_DELIVERY_GET] = { "SELECT " DL_COLS "FROM deliveries "

@@ -52,7 +52,7 @@ privfile_check(int fd, const char *what, const char *path, char *err,
 		snprintf(err, errlen, "%s %s: has mode %04o (owner uid %u, "
 		    "group gid %u), so others than this program may read or "
 		    "change it; chmod 600 it, or make it root's with mode 640 "
-		    "and the group this program runs as", what, path,
+		    "and a group of this program's", what, path,
 		    (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
 		    (unsigned)st.st_gid);
 		return -1;

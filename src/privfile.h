@@ -8,8 +8,9 @@
 /*
  * Checks the open file fd (named path, described as what: "key_file") that
  * holds a secret: no permission bit for group or others (but for group
- * read of a root-owned file whose group is the one the program runs as,
- * mode 0640 root:GROUP; run as root, any group), and owned by the user
+ * read of a root-owned file whose group is one of the program's, primary
+ * or supplementary: mode 0640 root:GROUP; run as root, any group), and
+ * owned by the user
  * running the program or by root (run as root, any owner is taken).
  * Returns 0, or -1 with a message
  * naming the file and the fix in err.

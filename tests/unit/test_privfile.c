@@ -21,9 +21,12 @@ uid_t	__real_geteuid(void);
 uid_t	__wrap_geteuid(void);
 gid_t	__real_getegid(void);
 gid_t	__wrap_getegid(void);
+int	__real_getgroups(int, gid_t *);
+int	__wrap_getgroups(int, gid_t *);
 
 static int	pretend = -1;	/* -1: the real euid */
 static int	pretend_gid = -1;	/* -1: the real egid */
+static int	pretend_sup = -1;	/* -1: the real groups; else the one */
 
 uid_t
 __wrap_geteuid(void)
@@ -35,6 +38,17 @@ gid_t
 __wrap_getegid(void)
 {
 	return pretend_gid < 0 ? __real_getegid() : (gid_t)pretend_gid;
+}
+
+int
+__wrap_getgroups(int size, gid_t *list)
+{
+	if (pretend_sup < 0)
+		return __real_getgroups(size, list);
+	if (size < 1)
+		return -1;
+	list[0] = (gid_t)pretend_sup;
+	return 1;
 }
 
 static char	dir[] = "/tmp/test_privfile.XXXXXX";
@@ -123,6 +137,14 @@ root_owned_group_readable(void **state)
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "gid 4321"));
 	assert_non_null(strstr(err, "mode 640"));
+	/* The file's group a supplementary one of the service's: read. */
+	pretend_sup = 4321;
+	assert_int_equal(privfile_check(fd, "key_file", path, err,
+	    sizeof(err)), 0);
+	pretend_sup = 4323;
+	assert_int_equal(privfile_check(fd, "key_file", path, err,
+	    sizeof(err)), -1);
+	pretend_sup = -1;
 	close(fd);
 	pretend_gid = 4321;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
