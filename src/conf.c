@@ -32,6 +32,7 @@ static const struct conf_key keys[] = {
 	K(db_socket, CT_STR, 0, 0),
 	K(db_host, CT_STR, 0, 0),
 	K(db_port, CT_INT, 1, 65535),
+	K(db_sync_wait, CT_INT, 0, 15),
 	K(db_user, CT_STR, 0, 0),
 	K(db_password, CT_STR, 0, 0),
 	K(db_name, CT_STR, 0, 0),
@@ -139,6 +140,7 @@ conf_defaults(struct conf *c)
 	c->workers = 4;
 	c->shutdown_timeout = 10;
 	c->db_port = 3306;
+	c->db_sync_wait = 1;
 	c->db_connect_timeout = 2;
 	c->db_rw_timeout = 10;
 	c->page_size = WH_DEFAULT_PAGE_SIZE;
@@ -305,10 +307,116 @@ conf_line(struct conf *c, char *line, int lineno, char *err, size_t errlen)
 	return 0;
 }
 
+/* One entry of a db_host list into ep; 0 or -1. */
+static int
+parse_host(const char *s, size_t len, unsigned port, struct conf_db_ep *ep)
+{
+	const char	*colon = NULL;
+	long		 n;
+	char		 num[8];
+
+	memset(ep, 0, sizeof(*ep));
+	ep->port = port;
+	if (len == 0 || len > WH_DB_MAX_HOST_LEN)
+		return -1;
+	if (*s == '/') {
+		ep->is_socket = 1;
+		memcpy(ep->addr, s, len);
+		return 0;
+	}
+	if (*s == '[') {		/* [v6] or [v6]:port */
+		const char *close = memchr(s, ']', len);
+		if (close == NULL || close == s + 1)
+			return -1;
+		if (close + 1 < s + len) {
+			if (close[1] != ':')
+				return -1;
+			colon = close + 1;
+		}
+		memcpy(ep->addr, s + 1, (size_t)(close - s - 1));
+	} else {
+		colon = memchr(s, ':', len);
+		if (colon != NULL && memchr(colon + 1, ':', len -
+		    (size_t)(colon + 1 - s)) != NULL)
+			return -1;	/* a bare v6 address: brackets, please */
+		memcpy(ep->addr, s, colon != NULL ? (size_t)(colon - s) : len);
+		if (ep->addr[0] == '\0')
+			return -1;
+	}
+	if (colon != NULL) {
+		size_t plen = len - (size_t)(colon + 1 - s);
+		if (plen == 0 || plen >= sizeof(num))
+			return -1;
+		memcpy(num, colon + 1, plen);
+		num[plen] = '\0';
+		if (parse_long(num, 10, &n) == -1 || n < 1 || n > 65535)
+			return -1;
+		ep->port = (unsigned)n;
+	}
+	return 0;
+}
+
+int
+conf_parse_hosts(const char *list, unsigned port, struct conf_db_ep *ep,
+    int max)
+{
+	int	n = 0;
+	size_t	len;
+
+	for (;;) {
+		list += strspn(list, ", \t");
+		if (*list == '\0')
+			break;
+		len = strcspn(list, ", \t");
+		if (n == max || parse_host(list, len, port, &ep[n]) == -1)
+			return -1;
+		n++;
+		list += len;
+	}
+	return n;
+}
+
+/* The endpoints the database layer tries, in order: db_socket alone when
+ * set (as before lists existed), else db_host's entries, else the client
+ * library's default. */
+static int
+conf_endpoints(struct conf *c, char *err, size_t errlen)
+{
+	if (c->db_socket != NULL && *c->db_socket != '\0') {
+		if (strlen(c->db_socket) > WH_DB_MAX_HOST_LEN) {
+			snprintf(err, errlen, "db_socket: longer than %d bytes",
+			    WH_DB_MAX_HOST_LEN);
+			return -1;
+		}
+		memset(&c->db_ep[0], 0, sizeof(c->db_ep[0]));
+		strcpy(c->db_ep[0].addr, c->db_socket);
+		c->db_ep[0].is_socket = 1;
+		c->db_nep = 1;
+		return 0;
+	}
+	c->db_nep = conf_parse_hosts(c->db_host != NULL ? c->db_host : "",
+	    (unsigned)c->db_port, c->db_ep, WH_DB_MAX_HOSTS);
+	if (c->db_nep == -1) {
+		c->db_nep = 0;
+		snprintf(err, errlen, "db_host: must be at most %d entries, "
+		    "each host, host:port, [v6addr]:port or /socket/path",
+		    WH_DB_MAX_HOSTS);
+		return -1;
+	}
+	if (c->db_nep == 0) {	/* the library's default: localhost */
+		memset(&c->db_ep[0], 0, sizeof(c->db_ep[0]));
+		c->db_ep[0].port = (unsigned)c->db_port;
+		c->db_nep = 1;
+	}
+	return 0;
+}
+
 /* Cross-key checks after the whole file is read. */
 static int
-conf_check(const struct conf *c, char *err, size_t errlen)
+conf_check(struct conf *c, char *err, size_t errlen)
 {
+	if (conf_endpoints(c, err, errlen) == -1)
+		return -1;
 	if (c->max_page_size < c->page_size) {
 		snprintf(err, errlen, "page_size: larger than max_page_size");
 		return -1;

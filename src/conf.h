@@ -9,6 +9,13 @@
 #include "wh_limits.h"
 
 
+/* One database endpoint: a unix socket, or a host and port. */
+struct conf_db_ep {
+	char		 addr[WH_DB_MAX_HOST_LEN + 1];	/* "" for the library's default */
+	unsigned	 port;
+	int		 is_socket;
+};
+
 struct conf {
 	char		*listen;		/* unix path or host:port */
 	unsigned	 listen_mode;		/* octal permission of a unix socket */
@@ -17,8 +24,11 @@ struct conf {
 	long		 max_requests;		/* 0: never recycle */
 	int		 shutdown_timeout;	/* seconds */
 	char		*db_socket;
-	char		*db_host;
-	int		 db_port;
+	char		*db_host;		/* a list: host[:port] or /socket */
+	int		 db_port;		/* of a host without one */
+	int		 db_sync_wait;		/* wsrep_sync_wait on a Galera node */
+	struct conf_db_ep db_ep[WH_DB_MAX_HOSTS];	/* from db_socket or db_host */
+	int		 db_nep;
 	char		*db_user;
 	char		*db_password;
 	char		*db_name;
@@ -51,6 +61,15 @@ struct conf {
 	long long	 disable_after_ms;	/* ... failing for at least this */
 	enum log_level	 log_level;
 };
+
+/*
+ * Parses a db_host list ("db1:3306, db2, /run/mysqld/mysqld.sock"; commas
+ * and/or blanks between entries; [v6]:port; port defaults to port) into
+ * ep[0..max-1].  Returns the number of entries, or -1 (too many, an empty or
+ * over-long entry, a bad port).
+ */
+int	conf_parse_hosts(const char *list, unsigned port, struct conf_db_ep *ep,
+	    int max);
 
 /* Is origin (exactly, as the browser sends it) in cors_origins? */
 int	conf_cors_allowed(const struct conf *c, const char *origin);

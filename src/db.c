@@ -19,6 +19,8 @@ struct db {
 	MYSQL_STMT		*st[ST__COUNT];	/* NULL until first use */
 	long long		 last_fail_ms;	/* last failed connect */
 	long long		 last_use_ms;
+	int			 cur;		/* the endpoint tried first */
+	int			 galera;	/* connected to a wsrep node */
 	int			 in_tx;		/* no resend inside a transaction */
 	char			 err[256];
 };
@@ -80,25 +82,89 @@ is_conn_error(unsigned e)
 	case ER_UNKNOWN_STMT_HANDLER:
 	case ER_SERVER_SHUTDOWN:
 	case 4031:	/* ER_CLIENT_INTERACTION_TIMEOUT */
+	case ER_UNKNOWN_COM_ERROR:	/* a Galera node out of the primary
+					 * component: "WSREP has not yet
+					 * prepared node for application use" */
 		return 1;
 	}
 	return 0;
 }
 
-enum db_rc
-db_connect(struct db *db)
+/* After a lost connection or a node that may not serve: start the next
+ * connect at the next endpoint (a node that went away, or left its
+ * cluster, is tried last). */
+static void
+db_next_endpoint(struct db *db, unsigned e)
+{
+	if (db->c->db_nep > 1 && (e == ER_UNKNOWN_COM_ERROR ||
+	    e == CR_SERVER_LOST || e == CR_SERVER_GONE_ERROR ||
+	    e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
+	    e == ER_SERVER_SHUTDOWN))
+		db->cur = (db->cur + 1) % db->c->db_nep;
+}
+
+/* The first row's second column of a SHOW ... LIKE; "" when none. */
+static int
+show_value(MYSQL *m, const char *sql, char *out, size_t outlen)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+
+	out[0] = '\0';
+	if (mysql_real_query(m, sql, strlen(sql)) != 0 ||
+	    (res = mysql_store_result(m)) == NULL)
+		return -1;
+	if ((row = mysql_fetch_row(res)) != NULL && mysql_num_fields(res) >= 2 &&
+	    row[1] != NULL)
+		snprintf(out, outlen, "%s", row[1]);
+	mysql_free_result(res);
+	return 0;
+}
+
+/*
+ * Is the server just connected one that may serve?  A plain MariaDB
+ * always; a Galera node only when it is synced with the primary component
+ * (wsrep_ready), and then its reads wait for the cluster's earlier commits
+ * (db_sync_wait), so that a write through one node is seen through any.
+ */
+static int
+db_node_ready(struct db *db)
+{
+	char	v[32], set[64];
+
+	db->galera = 0;
+	if (show_value(db->m, "SHOW VARIABLES LIKE 'wsrep_on'", v,
+	    sizeof(v)) == -1)
+		return -1;
+	if (strcasecmp(v, "ON") != 0)
+		return 0;
+	db->galera = 1;
+	if (show_value(db->m, "SHOW STATUS LIKE 'wsrep_ready'", v,
+	    sizeof(v)) == -1)
+		return -1;
+	if (strcasecmp(v, "ON") != 0) {
+		snprintf(db->err, sizeof(db->err), "connect: the Galera node is "
+		    "not ready (wsrep_ready %s)", v[0] ? v : "unknown");
+		return -1;
+	}
+	snprintf(set, sizeof(set), "SET SESSION wsrep_sync_wait = %d",
+	    db->c->db_sync_wait);
+	return mysql_real_query(db->m, set, strlen(set)) == 0 ? 0 : -1;
+}
+
+/* One endpoint: db->m connected and ready, or -1 with db->err set. */
+static int
+db_connect_ep(struct db *db, const struct conf_db_ep *ep)
 {
 	const struct conf	*c = db->c;
 	unsigned		 cto = (unsigned)c->db_connect_timeout;
 	unsigned		 rwto = (unsigned)c->db_rw_timeout;
+	const char		*host = ep->is_socket ? "localhost" :
+				    ep->addr[0] ? ep->addr : NULL;
 
-	if (db->m != NULL)
-		return DB_OK;
-	if (time_mono_ms() - db->last_fail_ms < WH_DB_RETRY_BACKOFF_MS)
-		return DB_DOWN;
 	if ((db->m = mysql_init(NULL)) == NULL) {
 		snprintf(db->err, sizeof(db->err), "mysql_init: out of memory");
-		return DB_DOWN;
+		return -1;
 	}
 	mysql_optionsv(db->m, MYSQL_OPT_CONNECT_TIMEOUT, &cto);
 	mysql_optionsv(db->m, MYSQL_OPT_READ_TIMEOUT, &rwto);
@@ -108,23 +174,47 @@ db_connect(struct db *db)
 	 * wait on (or deadlock with) the dispatchers' claims. */
 	mysql_optionsv(db->m, MYSQL_INIT_COMMAND,
 	    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-	if (mysql_real_connect(db->m,
-	    c->db_socket && *c->db_socket ? "localhost" : c->db_host,
-	    c->db_user, c->db_password, c->db_name,
-	    (unsigned)c->db_port, c->db_socket && *c->db_socket ?
-	    c->db_socket : NULL,
-	    CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS) == NULL) {
-		snprintf(db->err, sizeof(db->err), "connect: %s",
-		    mysql_error(db->m));
-		log_warn("database %s", db->err);
+	if (mysql_real_connect(db->m, host, c->db_user, c->db_password,
+	    c->db_name, ep->port, ep->is_socket ? ep->addr : NULL,
+	    CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS) == NULL ||
+	    db_node_ready(db) == -1) {
+		if (mysql_errno(db->m) != 0)
+			snprintf(db->err, sizeof(db->err), "connect: %s",
+			    mysql_error(db->m));
 		mysql_close(db->m);
 		db->m = NULL;
-		db->last_fail_ms = time_mono_ms();
-		return DB_DOWN;
+		return -1;
 	}
-	db->last_use_ms = time_mono_ms();
-	log_debug("database connected");
-	return DB_OK;
+	return 0;
+}
+
+enum db_rc
+db_connect(struct db *db)
+{
+	const struct conf	*c = db->c;
+	int			 n = c->db_nep > 0 ? c->db_nep : 1, i;
+
+	if (db->m != NULL)
+		return DB_OK;
+	if (time_mono_ms() - db->last_fail_ms < WH_DB_RETRY_BACKOFF_MS)
+		return DB_DOWN;
+	/* Each endpoint once, from the one that served last. */
+	for (int k = 0; k < n; k++) {
+		i = (db->cur + k) % n;
+		if (db_connect_ep(db, &c->db_ep[i]) == 0) {
+			if (k > 0)
+				log_info("database: connected to %s instead",
+				    c->db_ep[i].addr);
+			db->cur = i;
+			db->last_use_ms = time_mono_ms();
+			log_debug("database connected");
+			return DB_OK;
+		}
+		log_warn("database %s%s%s", db->err, n > 1 ? " at " : "",
+		    n > 1 ? c->db_ep[i].addr : "");
+	}
+	db->last_fail_ms = time_mono_ms();
+	return DB_DOWN;
 }
 
 enum db_rc
@@ -138,6 +228,7 @@ db_ping(struct db *db)
 			return DB_OK;
 		}
 		snprintf(db->err, sizeof(db->err), "ping: %s", mysql_error(db->m));
+		db_next_endpoint(db, mysql_errno(db->m));
 		db_disconnect(db);
 	}
 	return DB_DOWN;
@@ -324,6 +415,7 @@ db_exec(struct db *db, enum stmt_id id, struct db_args args,
 		if (write && !in_tx &&
 		    time_mono_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
 		    mysql_ping(db->m) != 0) {
+			db_next_endpoint(db, mysql_errno(db->m));
 			db_disconnect(db);
 			continue;
 		}
@@ -342,13 +434,16 @@ db_exec(struct db *db, enum stmt_id id, struct db_args args,
 			return DB_ERR;
 		}
 		log_warn("database connection lost: %s (%u)", db->err, errnum);
+		db_next_endpoint(db, errnum);
 		db_disconnect(db);
 		rc = DB_DOWN;
 		/* Safe to resend: reads, idempotent writes, and anything
-		 * that failed before reaching the server; never a statement
-		 * of a transaction the lost connection rolled back. */
+		 * that failed before reaching the server (or that a Galera
+		 * node out of its cluster refused); never a statement of a
+		 * transaction the lost connection rolled back. */
 		if (in_tx || (write && errnum != CR_SERVER_GONE_ERROR &&
-		    errnum != ER_UNKNOWN_STMT_HANDLER))
+		    errnum != ER_UNKNOWN_STMT_HANDLER &&
+		    errnum != ER_UNKNOWN_COM_ERROR))
 			break;
 	}
 	return rc;
@@ -364,6 +459,7 @@ db_begin(struct db *db)
 		 * replaced before the transaction starts. */
 		if (time_mono_ms() - db->last_use_ms > WH_DB_IDLE_PING_MS &&
 		    mysql_ping(db->m) != 0) {
+			db_next_endpoint(db, mysql_errno(db->m));
 			db_disconnect(db);
 			continue;
 		}
@@ -375,6 +471,7 @@ db_begin(struct db *db)
 		snprintf(db->err, sizeof(db->err), "begin: %s", mysql_error(db->m));
 		if (!is_conn_error(mysql_errno(db->m)))
 			return DB_ERR;
+		db_next_endpoint(db, mysql_errno(db->m));
 		db_disconnect(db);
 	}
 	return DB_DOWN;
@@ -393,6 +490,7 @@ db_commit(struct db *db)
 	snprintf(db->err, sizeof(db->err), "commit: %s", mysql_error(db->m));
 	log_warn("database %s", db->err);
 	if (is_conn_error(mysql_errno(db->m))) {
+		db_next_endpoint(db, mysql_errno(db->m));
 		db_disconnect(db);
 		return DB_DOWN;
 	}

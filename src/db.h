@@ -42,15 +42,21 @@ enum db_rc	 db_ping(struct db *);
  */
 enum db_rc	 db_begin(struct db *);
 
-/* How often a transaction is run again after DB_DEADLOCK. */
+/* How often a transaction runs in all while DB_DEADLOCK (a lock conflict,
+ * or Galera's certification at commit) ends it; and how often more after
+ * its connection was lost before the commit. */
 #define DB_TX_TRIES	4
+#define DB_TX_RECONNECTS	1
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);
 
 /*
  * Runs fn(db, ctx) in a transaction: committed when it returns DB_OK,
  * rolled back otherwise; the whole transaction runs again (up to
- * DB_TX_TRIES times) after DB_DEADLOCK.  Returns fn's or the commit's code.
+ * DB_TX_TRIES times) after DB_DEADLOCK, and once more after DB_DOWN from
+ * fn (the server rolled it back; the handle reconnects, to the next
+ * endpoint of a list).  A commit that ends in DB_DOWN may have happened
+ * and is not retried.  Returns fn's or the commit's code.
  */
 enum db_rc	 db_tx(struct db *, enum db_rc (*fn)(struct db *, void *),
 		    void *ctx);

@@ -11,17 +11,25 @@
 enum db_rc
 db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
 {
-	enum db_rc	rc = DB_DEADLOCK;
+	enum db_rc	rc;
+	int		conflicts = 0, lost = 0;
 
-	for (int i = 0; i < DB_TX_TRIES && rc == DB_DEADLOCK; i++) {
+	for (;;) {
 		if ((rc = db_begin(db)) != DB_OK)
-			break;
-		if ((rc = fn(db, ctx)) == DB_OK)
-			rc = db_commit(db);
-		else
+			return rc;
+		if ((rc = fn(db, ctx)) != DB_OK) {
 			db_rollback(db);
+			/* The connection went before the commit, so the server
+			 * rolled the transaction back: run it again (on the
+			 * next node of a cluster). */
+			if (rc == DB_DOWN && ++lost <= DB_TX_RECONNECTS)
+				continue;
+		} else if ((rc = db_commit(db)) == DB_DOWN)
+			return rc;	/* it may have committed: never again */
+		if (rc == DB_DEADLOCK && ++conflicts < DB_TX_TRIES)
+			continue;
+		return rc;
 	}
-	return rc;
 }
 
 int

@@ -56,6 +56,7 @@ struct disp {
 	long long		 next_claim_ms;	/* monotonic */
 	long long		 next_record_ms;
 	unsigned long long	 sent_ok, sent_failed;
+	unsigned long long	 conflicts;	/* commits another node won */
 };
 
 static void
@@ -122,6 +123,19 @@ metrics_fill(void *ctx, struct metrics_vals *v)
 	v->unrecorded = d->unrecorded;
 	v->ok = d->sent_ok;
 	v->failed = d->sent_failed;
+	v->conflicts = d->conflicts;
+}
+
+/* A short, random wait after a claim or a record that another node's
+ * commit won (Galera's certification): soon, but not in step with it. */
+static long long
+conflict_backoff_ms(struct disp *d)
+{
+	unsigned	r;
+
+	d->conflicts++;
+	crypto_random(&r, sizeof(r));
+	return 1 + (long long)(r % WH_DISPATCH_CONFLICT_MS);
 }
 
 struct claim_ctx {
@@ -385,6 +399,11 @@ claim(struct disp *d)
 		    now + d->conf.dispatcher_poll_ms;
 		d->trimmed_last = x.nrelease > 0;
 		break;
+	case DB_DEADLOCK:
+		/* Another node claimed some of these rows first: nothing
+		 * was claimed here; claim again. */
+		d->next_claim_ms = now + conflict_backoff_ms(d);
+		break;
 	default:
 		d->next_claim_ms = now + WH_DISPATCH_DB_RETRY_MS;
 		break;
@@ -497,6 +516,12 @@ record(struct disp *d)
 			rc = db_commit(d->db);
 		else
 			db_rollback(d->db);
+	}
+	if (rc == DB_DEADLOCK) {
+		log_info("recording %d attempts conflicted with another "
+		    "transaction; retrying", d->unrecorded);
+		d->next_record_ms = time_mono_ms() + conflict_backoff_ms(d);
+		return;
 	}
 	if (rc != DB_OK) {
 		log_warn("recording %d attempts failed (%s); retrying",

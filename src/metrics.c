@@ -155,7 +155,7 @@ accept_clients(struct metrics *m)
 static void
 answer(struct client *c, const struct metrics_vals *v)
 {
-	char	body[1400], head[160];
+	char	body[1700], head[160];
 	int	n;
 
 	n = snprintf(body, sizeof(body),
@@ -175,11 +175,16 @@ answer(struct client *c, const struct metrics_vals *v)
 	    "# TYPE webhookd_attempts_total counter\n"
 	    "webhookd_attempts_total{result=\"succeeded\"} %llu\n"
 	    "webhookd_attempts_total{result=\"failed\"} %llu\n"
+	    "# HELP webhookd_claim_conflicts_total Claims or records a database "
+	    "cluster refused at commit (retried).\n"
+	    "# TYPE webhookd_claim_conflicts_total counter\n"
+	    "webhookd_claim_conflicts_total %llu\n"
 	    "# HELP webhookd_database_up Whether the last queue query worked.\n"
 	    "# TYPE webhookd_database_up gauge\n"
 	    "webhookd_database_up %d\n",
 	    v->depth < 0 ? 0 : v->depth, (double)v->oldest_us / 1e6,
-	    v->inflight, v->unrecorded, v->ok, v->failed, v->depth >= 0);
+	    v->inflight, v->unrecorded, v->ok, v->failed, v->conflicts,
+	    v->depth >= 0);
 	snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\nContent-Type: "
 	    "text/plain; version=0.0.4\r\nContent-Length: %d\r\n"
 	    "Connection: close\r\n\r\n", n);

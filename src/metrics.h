@@ -10,6 +10,7 @@ struct metrics_vals {
 	long long		oldest_us;
 	int			inflight, unrecorded;
 	unsigned long long	ok, failed;
+	unsigned long long	conflicts;	/* claims lost to another node */
 };
 
 struct metrics;

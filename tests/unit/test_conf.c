@@ -562,6 +562,101 @@ test_retry_schedule_blank_separated(void **state)
 	conf_free(&c);
 }
 
+/* db_host lists: each row's entries as "addr port socket;" or NULL (-1). */
+static const struct {
+	const char	*list;
+	const char	*want;
+} host_rows[] = {
+	{ "db1", "db1 3306 0;" },
+	{ "db1:3307, db2 ,db3:1", "db1 3307 0;db2 3306 0;db3 1 0;" },
+	{ "127.0.0.1:33061 127.0.0.1:33062", "127.0.0.1 33061 0;127.0.0.1 33062 0;" },
+	{ "/run/mysqld/mysqld.sock, db2", "/run/mysqld/mysqld.sock 3306 1;db2 3306 0;" },
+	{ "[::1]:3307,[fe80::1]", "::1 3307 0;fe80::1 3306 0;" },
+	{ "", "" },
+	{ " , ", "" },
+	{ "::1", NULL },		/* a bare v6 address */
+	{ "[::1", NULL },
+	{ "[]:3306", NULL },
+	{ "[::1]x", NULL },
+	{ "db1:", NULL },
+	{ ":3306", NULL },
+	{ "db1:0", NULL },
+	{ "db1:65536", NULL },
+	{ "db1:33a", NULL },
+	{ "db1:-1", NULL },
+	{ "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", NULL },	/* 17 > WH_DB_MAX_HOSTS */
+};
+
+static void
+test_host_rows(void **state)
+{
+	struct conf_db_ep	ep[WH_DB_MAX_HOSTS];
+	char			got[WH_DB_MAX_HOSTS * (WH_DB_MAX_HOST_LEN + 16)];
+	int			bad = 0, n;
+
+	(void)state;
+	_Static_assert(WH_DB_MAX_HOSTS == 16, "the 17-entry row");
+	for (size_t i = 0; i < NROWS(host_rows); i++) {
+		n = conf_parse_hosts(host_rows[i].list, 3306, ep, WH_DB_MAX_HOSTS);
+		got[0] = '\0';
+		for (int k = 0; k < n; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			    "%s %u %d;", ep[k].addr, ep[k].port, ep[k].is_socket);
+		if (host_rows[i].want == NULL ? n != -1 :
+		    n == -1 || strcmp(got, host_rows[i].want) != 0) {
+			print_message("hosts row %zu \"%s\": got %d \"%s\"\n",
+			    i, host_rows[i].list, n, got);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* db_socket alone when set; else db_host's list; else the default; a
+ * bad list is refused naming the key; db_sync_wait's range. */
+static void
+test_db_endpoints(void **state)
+{
+	char		err[256];
+	char		longhost[WH_DB_MAX_HOST_LEN + 20];
+	struct conf	c;
+
+	(void)state;
+	assert_int_equal(parse(&c, REQUIRED "db_socket = /s/my sock\n"
+	    "db_host = a, b\n", err, sizeof(err)), 0);
+	assert_int_equal(c.db_nep, 1);
+	assert_string_equal(c.db_ep[0].addr, "/s/my sock");
+	assert_true(c.db_ep[0].is_socket);
+	assert_int_equal(c.db_sync_wait, 1);
+	conf_free(&c);
+	assert_int_equal(parse(&c, REQUIRED "db_port = 4000\n"
+	    "db_host = a, b:5\ndb_sync_wait = 0\n", err, sizeof(err)), 0);
+	assert_int_equal(c.db_nep, 2);
+	assert_string_equal(c.db_ep[1].addr, "b");
+	assert_int_equal(c.db_ep[0].port, 4000);
+	assert_int_equal(c.db_ep[1].port, 5);
+	assert_int_equal(c.db_sync_wait, 0);
+	conf_free(&c);
+	assert_int_equal(parse(&c, REQUIRED, err, sizeof(err)), 0);
+	assert_int_equal(c.db_nep, 1);
+	assert_string_equal(c.db_ep[0].addr, "");
+	conf_free(&c);
+	assert_int_equal(parse(&c, REQUIRED "db_host = a:x\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "db_host"));
+	conf_free(&c);
+	memset(longhost, 'h', sizeof(longhost) - 1);
+	longhost[sizeof(longhost) - 1] = '\0';
+	char text[512];
+	snprintf(text, sizeof(text), REQUIRED "db_host = %s\n", longhost);
+	assert_int_equal(parse(&c, text, err, sizeof(err)), -1);
+	conf_free(&c);
+	assert_int_equal(parse(&c, REQUIRED "db_sync_wait = 16\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "db_sync_wait"));
+	conf_free(&c);
+}
+
 static void
 test_cors_allowed(void **state)
 {
@@ -686,6 +781,8 @@ main(void)
 		cmocka_unit_test(test_duration_keys),
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_retry_schedule_blank_separated),
+		cmocka_unit_test(test_host_rows),
+		cmocka_unit_test(test_db_endpoints),
 		cmocka_unit_test(test_cors_allowed),
 		cmocka_unit_test(test_load),
 	};

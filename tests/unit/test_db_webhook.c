@@ -410,8 +410,8 @@ update_with_cancel_failure_rolls_back(void **state)
 	    STEP_EXEC(ST_WH_CANCEL_PENDING), STEP_ROLLBACK };
 
 	fake_db_expect(ST_WH_UPDATE, DB_OK, 1);
-	fake_db_expect(ST_WH_CANCEL_PENDING, DB_DOWN, 0);
-	assert_int_equal(db_webhook_update(fake_db(), USER, &w), DB_DOWN);
+	fake_db_expect(ST_WH_CANCEL_PENDING, DB_ERR, 0);
+	assert_int_equal(db_webhook_update(fake_db(), USER, &w), DB_ERR);
 	fake_db_assert_trace(want, NSTEPS(want));
 }
 
@@ -471,6 +471,22 @@ delete_commit_failure_passes_through(void **state)
 	assert_int_equal(fake_db_nexec(), 2);
 }
 
+/* The connection lost inside the transaction (the server rolled it back):
+ * run once more, on a new connection; lost twice: DB_DOWN. */
+static void
+delete_lost_connection_runs_again_once(void **state)
+{
+	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
+	fake_db_expect(ST_WH_DELETE, DB_OK, 1);
+	fake_db_expect(ST_WH_CANCEL_PENDING, DB_OK, 0);
+	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_OK);
+	assert_int_equal(fake_db_nexec(), 3);
+	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
+	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
+	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_DOWN);
+	assert_int_equal(fake_db_nexec(), 5);
+}
+
 static void
 enabled_for_is_scoped(void **state)
 {
@@ -528,6 +544,7 @@ main(void)
 		T(delete_unknown_is_notfound),
 		T(delete_deadlocking_gives_up),
 		T(delete_commit_failure_passes_through),
+		T(delete_lost_connection_runs_again_once),
 		T(enabled_for_is_scoped),
 		T(lock_gone_is_notfound),
 #undef T
