@@ -21,7 +21,8 @@
 STACK_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev libmariadb-dev libgcrypt20-dev libcmocka-dev libcurl4-openssl-dev
 	uuid-dev mariadb-server mariadb-client nginx spawn-fcgi wrk python3 valgrind
-	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck clang-tidy)
+	curl clang libclang-rt-14-dev python3-jsonschema nettle-dev cppcheck clang-tidy
+	galera-4 rsync lsof)
 # What only the tests need beyond those (make check's browser test, make
 # lint, make check-package); node and npm from Debian unless the machine has its own.
 STACK_TEST_PACKAGES=(shellcheck chromium debhelper lintian)

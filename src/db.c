@@ -152,6 +152,19 @@ db_node_ready(struct db *db)
 	return mysql_real_query(db->m, set, strlen(set)) == 0 ? 0 : -1;
 }
 
+/* An endpoint as logs show it. */
+static const char *
+ep_name(const struct conf_db_ep *ep, char *buf, size_t len)
+{
+	if (ep->is_socket)
+		snprintf(buf, len, "%s", ep->addr);
+	else
+		snprintf(buf, len, "%s%s%s:%u", strchr(ep->addr, ':') ? "[" : "",
+		    ep->addr[0] ? ep->addr : "localhost",
+		    strchr(ep->addr, ':') ? "]" : "", ep->port);
+	return buf;
+}
+
 /* One endpoint: db->m connected and ready, or -1 with db->err set. */
 static int
 db_connect_ep(struct db *db, const struct conf_db_ep *ep)
@@ -193,6 +206,7 @@ db_connect(struct db *db)
 {
 	const struct conf	*c = db->c;
 	int			 n = c->db_nep > 0 ? c->db_nep : 1, i;
+	char			 name[WH_DB_MAX_HOST_LEN + 16];
 
 	if (db->m != NULL)
 		return DB_OK;
@@ -204,14 +218,14 @@ db_connect(struct db *db)
 		if (db_connect_ep(db, &c->db_ep[i]) == 0) {
 			if (k > 0)
 				log_info("database: connected to %s instead",
-				    c->db_ep[i].addr);
+				    ep_name(&c->db_ep[i], name, sizeof(name)));
 			db->cur = i;
 			db->last_use_ms = time_mono_ms();
 			log_debug("database connected");
 			return DB_OK;
 		}
 		log_warn("database %s%s%s", db->err, n > 1 ? " at " : "",
-		    n > 1 ? c->db_ep[i].addr : "");
+		    n > 1 ? ep_name(&c->db_ep[i], name, sizeof(name)) : "");
 	}
 	db->last_fail_ms = time_mono_ms();
 	return DB_DOWN;
