@@ -520,6 +520,15 @@ stack_socket_fresh() {
 	[[ -S $1 && $(stat -c %i "$1" 2>/dev/null) != "$2" ]]
 }
 
+# leftover_dispatcher_for CONF: true when any webhook-dispatcher runs on CONF.
+leftover_dispatcher_for() {
+	local f
+	for f in /proc/[0-9]*/cmdline; do
+		[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"webhook-dispatcher -c $1 "* ]] && return 0
+	done
+	return 1
+}
+
 # stack_dispatcher_start STATE DISPATCHER [NAME]: checks the config (-n),
 # starts webhook-dispatcher NAME (default main) on STATE/webhookd.conf in
 # the background (stderr to STATE/log/dispatcher-NAME.log, pid in
@@ -548,6 +557,11 @@ stack_dispatcher_start() {
 	fi
 	sock=$(stack_conf_get "$conf" dispatcher_notify)
 	metrics=$(stack_conf_get "$conf" metrics_listen)
+	# None of this name runs: a socket left by one killed outright is
+	# stale (its inode number may well come back for the new one).
+	if [[ $sock == /* && -S $sock ]] && ! leftover_dispatcher_for "$conf"; then
+		rm -f "$sock"
+	fi
 	[[ $sock == /* && -S $sock ]] && before=$(stat -c %i "$sock")
 	if [[ -n $metrics ]] && ! stack_port_free "${metrics##*:}"; then
 		stack_err "metrics_listen $metrics: port already in use (dispatcher $name not started)"

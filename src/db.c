@@ -499,8 +499,11 @@ db_commit(struct db *db)
 	db->in_tx = 0;
 	if (mysql_commit(db->m) == 0)
 		return DB_OK;
-	if (mysql_errno(db->m) == ER_LOCK_DEADLOCK)
+	if (mysql_errno(db->m) == ER_LOCK_DEADLOCK) {
+		snprintf(db->err, sizeof(db->err), "commit: %s",
+		    mysql_error(db->m));
 		return DB_DEADLOCK;	/* Galera certification, say */
+	}
 	snprintf(db->err, sizeof(db->err), "commit: %s", mysql_error(db->m));
 	log_warn("database %s", db->err);
 	if (is_conn_error(mysql_errno(db->m))) {

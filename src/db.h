@@ -45,7 +45,7 @@ enum db_rc	 db_begin(struct db *);
 /* How often a transaction runs in all while DB_DEADLOCK (a lock conflict,
  * or Galera's certification at commit) ends it; and how often more after
  * its connection was lost before the commit. */
-#define DB_TX_TRIES	4
+#define DB_TX_TRIES	8
 #define DB_TX_RECONNECTS	1
 enum db_rc	 db_commit(struct db *);
 void		 db_rollback(struct db *);

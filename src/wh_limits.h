@@ -65,6 +65,9 @@
 #define WH_METRICS_REQUEST_MAX 4096          /* read of a scrape's request */
 #define WH_METRICS_STATS_MS    1000          /* queue figures are this fresh */
 #define WH_DB_RETRY_BACKOFF_MS 500           /* between reconnect attempts */
+#define WH_DB_CONFLICT_BACKOFF_MS 2         /* first wait before a conflicted
+                                              * transaction runs again; doubles
+                                              * (db_tx: 2+4+...+128 ms at most) */
 #define WH_DB_MAX_HOSTS        16            /* entries of db_host (cluster nodes) */
 #define WH_DB_MAX_HOST_LEN     255           /* one entry: a name, address or socket path */
 #define WH_DISPATCH_CONFLICT_MS 20           /* dispatcher: at most this (random) after

@@ -14,6 +14,10 @@
 #   tests/browser/console.test.mjs        the web console in headless
 #                                         Chromium, served by its own nginx
 #                                         on another origin
+#   tests/cluster/test_faults.py          contrib/cluster.sh's three Galera
+#                                         nodes: the API suite against its
+#                                         nginx, then the fault test (kills
+#                                         under load, the ledger)
 #
 # Starts what TEST needs on loopback (a private MariaDB, the build's
 # webhookd behind nginx, a dispatcher) under
@@ -148,7 +152,10 @@ cleanup() {
 	mapfile -t left < <(group_pids "$CHILD")
 	[[ ${#left[@]} -gt 0 ]] && stack_kill_pids 10 '' "${left[@]}"
 	stack_stop_all "$STATE" >/dev/null 2>&1
+	[[ -n $CLUSTER_STATE && -d $CLUSTER_STATE ]] &&
+		CLUSTER_DIR=$CLUSTER_STATE "$SRC/contrib/cluster.sh" down >/dev/null 2>&1
 }
+CLUSTER_STATE=''
 trap cleanup EXIT
 trap 'note "interrupted"; exit 130' INT TERM
 
@@ -437,11 +444,93 @@ profile_console() {
 	sanitizer_scan "dispatcher logs" "$LOGS"/dispatcher-*.log "$LOGS"/asan-dispatcher.*
 }
 
+# The Galera cluster (contrib/cluster.sh): the API suite against its nginx
+# (a full outage through db-stop/db-up included), then the fault test under
+# load with its ledger.  As root the nodes run as user mysql, which must
+# reach their directories: then the cluster lives under /tmp.
+profile_faults() {
+	local cdir=$STATE/cluster cport rc
+	local conf_api conf_faults
+	[[ -L $STATE/cluster ]] && CLUSTER_DIR=$(readlink "$STATE/cluster") "$SRC/contrib/cluster.sh" down >/dev/null 2>&1
+	rm -rf "$STATE"
+	mkdir -p "$LOGS"
+	if stack_is_root; then
+		cdir=$(mktemp -d /tmp/webhookd-cluster.XXXXXX) || bail "mktemp"
+		chmod 755 "$cdir"
+		ln -sfn "$cdir" "$STATE/cluster"
+	fi
+	mkdir -p "$cdir"
+	CLUSTER_STATE=$cdir
+	export CLUSTER_DIR=$cdir CLUSTER_BIN=$BIN
+	CLUSTER_PORT=$(stack_free_port 18480)
+	export CLUSTER_PORT
+	cport=$(stack_free_port 18290)
+	local ctl="$BIN/webhookctl -c $cdir/node1/webhookd.conf"
+	local cl="$SRC/contrib/cluster.sh"
+	conf_api="allow_private_endpoints=false token_cache_ttl=1 cors_origins=http://127.0.0.1:$cport"
+	conf_faults="allow_private_endpoints=true token_cache_ttl=1 dispatcher_lease_ms=5s retry_schedule=1s,2s,4s,8s,16s"
+	if CLUSTER_CONF=$conf_api ASAN_OPTIONS=$(san_env cluster) "$cl" up >"$LOGS/cluster-up.log" 2>&1; then
+		ok "cluster up: 3 Galera nodes, 3 pools, 3 dispatchers, nginx on http://127.0.0.1:$CLUSTER_PORT/"
+	else
+		show "$LOGS/cluster-up.log" 30
+		"$cl" down >/dev/null 2>&1
+		bail "cluster up (see $LOGS/cluster-up.log)"
+	fi
+	BASE_URL="http://127.0.0.1:$CLUSTER_PORT" WEBHOOKCTL="$ctl" \
+		WEBHOOKD_CONF="$cdir/node1/webhookd.conf" \
+		DB_STOP_CMD="$cl db-stop" DB_START_CMD="$cl db-up" \
+		TOKEN_CACHE_TTL=1 CORS_ORIGIN="http://127.0.0.1:$cport" \
+		ASAN_OPTIONS="$(san_env webhookctl)" \
+		PYTHONUNBUFFERED=1 run_child "$LOGS/suite-api.log" 480 python3 "$SRC/tests/integration/test_api.py"
+	rc=$?
+	NAME=api suite_result "$LOGS/suite-api.log" "$rc"
+	# The services again with the fault test's settings (the data stays).
+	if "$cl" down >"$LOGS/cluster-restart.log" 2>&1 &&
+		CLUSTER_CONF=$conf_faults ASAN_OPTIONS=$(san_env cluster) "$cl" up >>"$LOGS/cluster-restart.log" 2>&1; then
+		ok "cluster restarted for the fault test (receivers on loopback, 5 s leases)"
+	else
+		show "$LOGS/cluster-restart.log" 30
+		"$cl" down >/dev/null 2>&1
+		bail "cluster restart (see $LOGS/cluster-restart.log)"
+	fi
+	BASE_URL="http://127.0.0.1:$CLUSTER_PORT" WEBHOOKCTL="$ctl" CLUSTER_CMD="$cl" \
+		DB_SQL_CMD="bash -c 'source $LIB; stack_db_sql $cdir/node3 webhookd -N -B'" \
+		ASAN_OPTIONS="$(san_env webhookctl)" \
+		PYTHONUNBUFFERED=1 run_child "$LOGS/suite.log" 300 python3 "$TEST"
+	rc=$?
+	suite_result "$LOGS/suite.log" "$rc"
+	if "$cl" down >"$LOGS/cluster-down.log" 2>&1 && [[ -z $(leftover_in "$cdir") ]]; then
+		ok "cluster down: nothing of it runs"
+	else
+		not_ok "cluster down left processes: $(leftover_in "$cdir")"
+	fi
+	sanitizer_scan "cluster logs" "$cdir"/node*/log/webhookd.log "$cdir"/node*/log/dispatcher-*.log "$LOGS"/asan-*
+	if stack_is_root && [[ $cdir == /tmp/webhookd-cluster.* ]]; then
+		local n
+		for n in 1 2 3; do
+			mkdir -p "$LOGS/cluster/node$n" && cp -r "$cdir/node$n/log/." "$LOGS/cluster/node$n/" 2>/dev/null
+		done
+		rm -rf "$cdir" "$STATE/cluster"
+		note "the cluster's logs: $LOGS/cluster/"
+	fi
+}
+
+# leftover_in DIR: pids whose command line names DIR.
+leftover_in() {
+	local f pid
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"$1/"* ]] && stack_pid_alive "$pid" && printf '%s ' "$pid"
+	done
+}
+
 [[ -f $TEST ]] || bail "$TEST does not exist"
 case $NAME in
 api) profile_api ;;
 deliveries) profile_deliveries ;;
 console) profile_console ;;
+faults) profile_faults ;;
 *) bail "run-stack.sh does not know test $TEST" ;;
 esac
 stack_stop_all "$STATE" >/dev/null 2>&1
