@@ -41,6 +41,16 @@
 #             behind its schedule ("late") and a backlog shows as delay.
 #
 # BENCH_API_ONLY=1 stops after the API table (no dispatcher runs).
+#
+# bench.sh --cluster: the same build on contrib/cluster.sh, once with one
+# Galera node and once with three (each with its pool and dispatcher, one
+# nginx over the pools): events at the fixed arrival rates
+# BENCH_CLUSTER_RATES ("100 200 400") for BENCH_CLUSTER_SECONDS (10) each,
+# sent on schedule by contrib/bench/cluster_load.py, for a normal (204), a
+# slow (100 ms) and a failing (500) receiver: p50/p99 of (first byte of the
+# first attempt at the receiver - scheduled send time) and first deliveries
+# a second; then GET of one webhook with wrk, with db_sync_wait 1 (reads
+# wait for the cluster) and 0.
 # BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
 # configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
 #
@@ -49,6 +59,13 @@
 # throttle wrk's single token).
 
 set -u
+
+MODE=api
+case ${1:-} in
+--cluster) MODE=cluster ;;
+'') ;;
+*) printf 'usage: contrib/bench.sh [--cluster]\n' >&2; exit 2 ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$ROOT" || exit 1
@@ -77,6 +94,7 @@ say() { printf '==> %s\n' "$*"; }
 
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
+	[[ -n ${CDIR:-} ]] && CLUSTER_DIR=$CDIR "$ROOT/contrib/cluster.sh" down >/dev/null 2>&1
 	stack_kill_pidfile "$STATE/run/fcgi_ref.pid" fcgi_ref 10 2>/dev/null
 	stack_stop_all "$STATE" 2>/dev/null
 }
@@ -106,6 +124,79 @@ stack_build "$ROOT" "$B" "CFLAGS=-O2 -g" >"$B/bench-build.log" 2>&1 || {
 CTL=$B/src/webhookctl
 DISPATCHER=$B/src/webhook-dispatcher
 [[ -x $DISPATCHER ]] || die "$DISPATCHER missing after the build"
+
+# --- bench.sh --cluster ------------------------------------------------------
+# cluster_up NODES CONF...: contrib/cluster.sh up in CDIR with NODES nodes.
+cluster_up() {
+	local nodes=$1
+	shift
+	CLUSTER_NODES=$nodes CLUSTER_CONF="$*" "$ROOT/contrib/cluster.sh" up >>"$CDIR.log" 2>&1
+}
+cluster_down() { "$ROOT/contrib/cluster.sh" down >>"$CDIR.log" 2>&1; }
+
+cluster_bench() {
+	local crates=${BENCH_CLUSTER_RATES:-100 200 400} csecs=${BENCH_CLUSTER_SECONDS:-10}
+	local nodes profile rate line tok id sw
+	local -A R=()
+	local base="log_level=warn allow_private_endpoints=true workers=$WORKERS retry_schedule=1s,5s,30s"
+	export CLUSTER_BIN=$B/src STACK_NGINX_NO_LIMIT=1 STACK_NGINX_ACCESS_LOG=off
+	CLUSTER_PORT=$(stack_free_port 18680)
+	CLUSTER_PORT_BASE=35000
+	export CLUSTER_PORT CLUSTER_PORT_BASE
+	for nodes in 1 3; do
+		CDIR=/tmp/webhookd-bench-cluster-$nodes
+		export CLUSTER_DIR=$CDIR
+		cluster_down
+		rm -rf "$CDIR" "$CDIR.log"
+		mkdir -p "$CDIR" && chmod 755 "$CDIR"
+		say "cluster of $nodes node(s) in $CDIR (log $CDIR.log)"
+		cluster_up "$nodes" "$base" || { tail -n 20 "$CDIR.log"; die "cluster.sh up ($nodes)"; }
+		for profile in normal slow failing; do
+			for rate in $crates; do
+				line=$(python3 "$LUA/cluster_load.py" --base-url "http://127.0.0.1:$CLUSTER_PORT" \
+					--ctl "$CTL -c $CDIR/node1/webhookd.conf" --profile "$profile" \
+					--rate "$rate" --seconds "$csecs" 2>>"$CDIR.log" | grep '^RESULT')
+				say "$nodes node(s): ${line:-no result (see $CDIR.log)}"
+				R[$nodes,$profile,$rate]=$line
+			done
+		done
+		for sw in 1 0; do
+			if [[ $sw == 0 ]]; then
+				[[ $nodes == 3 ]] || continue
+				{ cluster_down && cluster_up "$nodes" "$base db_sync_wait=0"; } || die "cluster restart"
+			fi
+			"$CTL" -c "$CDIR/node1/webhookd.conf" user add "bench_get_$sw" >/dev/null 2>&1
+			tok=$("$CTL" -c "$CDIR/node1/webhookd.conf" token create "bench_get_$sw")
+			id=$(curl -s -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+				-d '{"api_template": "488f4644-057d-41e7-9a74-72c040602647", "endpoint_url": "https://example.com/bench"}' \
+				"http://127.0.0.1:$CLUSTER_PORT/webhooks/v1/webhook/" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+			[[ -n $id ]] || die "create for the GET bench"
+			BENCH_TOKEN=$tok BENCH_LUA_DIR="$LUA" wrk -t1 -c"$CONNS" -d5s --latency -s "$LUA/get.lua" \
+				"http://127.0.0.1:$CLUSTER_PORT/webhooks/v1/webhook/$id/" >"$CDIR-get-$sw.log" 2>&1
+			R[$nodes,get,$sw]="$(awk '/Requests\/sec/ { printf "%.0f req/s", $2 } / 99%/ { printf ", p99 %s", $2 }' "$CDIR-get-$sw.log")"
+			say "$nodes node(s), db_sync_wait $sw: GET one webhook ${R[$nodes,get,$sw]}"
+		done
+		cluster_down
+	done
+	val() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+	printf '\nwebhookd cluster bench: %d CPU(s), %s s per rate, %d workers per node; latency = first byte of the first attempt at the receiver - scheduled send time\n' \
+		"$(nproc)" "$csecs" "$WORKERS"
+	printf '%-8s %6s | %-30s | %-30s\n' profile rate "1 node: p50 / p99 ms, dl/s" "3 nodes: p50 / p99 ms, dl/s"
+	for profile in normal slow failing; do
+		for rate in $crates; do
+			local a=${R[1,$profile,$rate]:-} c=${R[3,$profile,$rate]:-}
+			printf '%-8s %6s | %8s / %8s, %5s (%s/%s) | %8s / %8s, %5s (%s/%s)\n' "$profile" "$rate" \
+				"$(val "$a" p50_ms)" "$(val "$a" p99_ms)" "$(val "$a" deliveries_per_s)" "$(val "$a" delivered)" "$(val "$a" offered)" \
+				"$(val "$c" p50_ms)" "$(val "$c" p99_ms)" "$(val "$c" deliveries_per_s)" "$(val "$c" delivered)" "$(val "$c" offered)"
+		done
+	done
+	printf 'GET one webhook (wrk -c%s -d5s): 1 node %s; 3 nodes: db_sync_wait 1 %s, db_sync_wait 0 %s\n' \
+		"$CONNS" "${R[1,get,1]:-}" "${R[3,get,1]:-}" "${R[3,get,0]:-}"
+}
+if [[ $MODE == cluster ]]; then
+	cluster_bench
+	exit 0
+fi
 
 say "building contrib/bench/fcgi_ref"
 # shellcheck disable=SC2046  # pkg-config output is a list of flags

@@ -301,9 +301,10 @@ cmd_status() {
 	local i s
 	for i in $(nodes); do
 		s=$(node_dir "$i")
-		printf 'node %d: mariadbd %s (%s, cluster size %s), webhookd %s, dispatcher %s\n' "$i" \
-			"$(db_running "$i" && echo running || echo stopped)" "$(wsrep_state "$i" || true)" \
-			"$(stack_db_sql "$s" -N -e "SHOW STATUS LIKE 'wsrep_cluster_size'" 2>/dev/null | awk '{ print $2 }')" \
+		printf 'node %d: mariadbd %s, webhookd %s, dispatcher %s\n' "$i" \
+			"$(db_running "$i" && printf 'running (%s, cluster size %s)' "$(wsrep_state "$i")" \
+				"$(stack_db_sql "$s" -N -e "SHOW STATUS LIKE 'wsrep_cluster_size'" 2>/dev/null | awk '{ print $2 }')" ||
+				echo stopped)" \
 			"$(stack_webhookd_running "$s" && echo running || echo stopped)" \
 			"$(stack_dispatcher_running "$s" main && echo running || echo stopped)"
 	done
