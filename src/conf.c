@@ -389,7 +389,7 @@ conf_endpoints(struct conf *c, char *err, size_t errlen)
 			return -1;
 		}
 		memset(&c->db_ep[0], 0, sizeof(c->db_ep[0]));
-		strcpy(c->db_ep[0].addr, c->db_socket);
+		memcpy(c->db_ep[0].addr, c->db_socket, strlen(c->db_socket) + 1);
 		c->db_ep[0].is_socket = 1;
 		c->db_nep = 1;
 		return 0;

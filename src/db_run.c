@@ -20,8 +20,8 @@ static void
 conflict_pause(int k)
 {
 	long long	max = (long long)WH_DB_CONFLICT_BACKOFF_MS << (k - 1);
-	long long	us = (time_mono_ms() * 7919 + getpid() * 104729) %
-			    (max * 1000 + 1);
+	long long	us = (time_mono_ms() * 7919LL + (long long)getpid() *
+			    104729LL) % (max * 1000 + 1);
 	struct timespec	ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
 
 	nanosleep(&ts, NULL);

@@ -352,6 +352,17 @@ def _scenario():
     run.dups = dups
     run.svc = svc
     rx.stop()
+    run.conflicts = {}
+    base = int(os.environ.get("CLUSTER_PORT_BASE", "") or 33000)
+    for n in (1, 2, 3):
+        try:
+            r = http_exchange(("http", "127.0.0.1", base + 400 + n, "127.0.0.1"), "GET", "/metrics", timeout=5)
+            for line in r.body.decode().splitlines():
+                if line.startswith("webhookd_claim_conflicts_total "):
+                    run.conflicts[n] = int(line.split()[1])
+        except NoResponse:
+            run.conflicts[n] = "down"
+    print("# claims or records another node won (webhookd_claim_conflicts_total): %s" % run.conflicts)
     L = run.ledger
     print("# ledger: offered %(offered)d = accepted %(accepted)d + refused %(refused)d; "
           "accepted %(accepted)d = delivered %(delivered)d + failed %(failed)d + pending %(pending)d"
