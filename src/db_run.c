@@ -5,27 +5,10 @@
  * fake database (-Wl,--wrap) intercepts. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "db_stmts.h"
 #include "log.h"
 #include "timeutil.h"
-
-/* Before the k-th run again after a conflict (k from 1): a random wait of
- * up to WH_DB_CONFLICT_BACKOFF_MS << (k - 1), so that transactions that
- * conflicted (or a Galera view change that aborted them) do not meet again
- * in step. */
-static void
-conflict_pause(int k)
-{
-	long long	max = (long long)WH_DB_CONFLICT_BACKOFF_MS << (k - 1);
-	long long	us = (time_mono_ms() * 7919LL + (long long)getpid() *
-			    104729LL) % (max * 1000 + 1);
-	struct timespec	ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
-
-	nanosleep(&ts, NULL);
-}
 
 enum db_rc
 db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
@@ -46,7 +29,10 @@ db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
 		} else if ((rc = db_commit(db)) == DB_DOWN)
 			return rc;	/* it may have committed: never again */
 		if (rc == DB_DEADLOCK && ++conflicts < DB_TX_TRIES) {
-			conflict_pause(conflicts);
+			/* Not in step with whatever it met (a Galera view
+			 * change may abort several at once). */
+			time_pause_upto((long long)WH_DB_CONFLICT_BACKOFF_MS <<
+			    (conflicts - 1));
 			continue;
 		}
 		if (rc == DB_DEADLOCK)
