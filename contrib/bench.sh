@@ -151,6 +151,9 @@ cluster_bench() {
 		mkdir -p "$CDIR" && chmod 755 "$CDIR"
 		say "cluster of $nodes node(s) in $CDIR (log $CDIR.log)"
 		cluster_up "$nodes" "$base" || { tail -n 20 "$CDIR.log"; die "cluster.sh up ($nodes)"; }
+		# Not reported: the first seconds after a start are slower.
+		python3 "$LUA/cluster_load.py" --base-url "http://127.0.0.1:$CLUSTER_PORT" \
+			--ctl "$CTL -c $CDIR/node1/webhookd.conf" --profile normal --rate 100 --seconds 5 >>"$CDIR.log" 2>&1
 		for profile in normal slow failing; do
 			for rate in $crates; do
 				line=$(python3 "$LUA/cluster_load.py" --base-url "http://127.0.0.1:$CLUSTER_PORT" \
@@ -173,7 +176,7 @@ cluster_bench() {
 			[[ -n $id ]] || die "create for the GET bench"
 			BENCH_TOKEN=$tok BENCH_LUA_DIR="$LUA" wrk -t1 -c"$CONNS" -d5s --latency -s "$LUA/get.lua" \
 				"http://127.0.0.1:$CLUSTER_PORT/webhooks/v1/webhook/$id/" >"$CDIR-get-$sw.log" 2>&1
-			R[$nodes,get,$sw]="$(awk '/Requests\/sec/ { printf "%.0f req/s", $2 } / 99%/ { printf ", p99 %s", $2 }' "$CDIR-get-$sw.log")"
+			R[$nodes,get,$sw]="$(awk '/Requests\/sec/ { r = $2 } / 99%/ { p = $2 } END { printf "%.0f req/s, p99 %s", r, p }' "$CDIR-get-$sw.log")"
 			say "$nodes node(s), db_sync_wait $sw: GET one webhook ${R[$nodes,get,$sw]}"
 		done
 		cluster_down

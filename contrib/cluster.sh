@@ -49,7 +49,7 @@ GALERA=/usr/lib/galera/libgalera_smm.so
 # How soon the others drop a node that went away: until then the cluster's
 # commits wait (Galera's default suspect timeout is 5 s).  Loopback, so
 # shorter: a lost node costs about 2 s of stalled writes.
-EVS="evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S;evs.install_timeout=PT4S"
+EVS="evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT2S;evs.inactive_timeout=PT4S;evs.install_timeout=PT4S${CLUSTER_WSREP_OPTIONS:+;$CLUSTER_WSREP_OPTIONS}"
 [[ $NODES == 1 || $NODES == 3 ]] || { stack_err "CLUSTER_NODES must be 1 or 3"; exit 2; }
 
 die() { stack_err "$*"; exit 1; }
