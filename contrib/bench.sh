@@ -141,7 +141,7 @@ cluster_bench() {
 	local base="log_level=warn allow_private_endpoints=true workers=$WORKERS retry_schedule=1s,5s,30s"
 	export CLUSTER_BIN=$B/src STACK_NGINX_NO_LIMIT=1 STACK_NGINX_ACCESS_LOG=off
 	CLUSTER_PORT=$(stack_free_port 18680)
-	CLUSTER_PORT_BASE=35000
+	CLUSTER_PORT_BASE=26000
 	export CLUSTER_PORT CLUSTER_PORT_BASE
 	for nodes in 1 3; do
 		CDIR=/tmp/webhookd-bench-cluster-$nodes

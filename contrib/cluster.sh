@@ -28,7 +28,9 @@
 #   CLUSTER_PORT       nginx's port (default 8090)
 #   CLUSTER_PORT_BASE  node N's client port is BASE+N, its Galera port
 #                      BASE+100+N, IST BASE+200+N, SST BASE+300+N, its
-#                      dispatcher's metrics BASE+400+N (default 33000)
+#                      dispatcher's metrics BASE+400+N (default 24000: below
+#                      the kernel's ephemeral ports, 32768 up, which a client
+#                      connection may hold at any moment)
 #   CLUSTER_CONF       extra webhookd.conf settings, KEY=VALUE, blank separated
 #   CLUSTER_DB_ARGS    extra mariadbd options for every node
 #   CLUSTER_NODES      how many nodes up starts: 3 (default) or 1 (a
@@ -43,7 +45,7 @@ source "$ROOT/contrib/lib-stack.sh"
 
 DIR=${CLUSTER_DIR:-$ROOT/var/cluster}
 HTTP=${CLUSTER_PORT:-8090}
-BASE=${CLUSTER_PORT_BASE:-33000}
+BASE=${CLUSTER_PORT_BASE:-24000}
 NODES=${CLUSTER_NODES:-3}
 GALERA=/usr/lib/galera/libgalera_smm.so
 # How soon the others drop a node that went away: until then the cluster's
@@ -129,7 +131,7 @@ db_start() {
 	wsrep=(--wsrep-on=ON --wsrep-provider="$GALERA" --wsrep-cluster-name=webhookd
 		--wsrep-cluster-address="gcomm://$addr" --wsrep-node-name="node$n"
 		--wsrep-node-address="127.0.0.1:$(galera_port "$n")"
-		--wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(galera_port "$n");ist.recv_addr=127.0.0.1:$((BASE + 200 + n));gcache.size=256M;$EVS"
+		--wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(galera_port "$n");ist.recv_addr=127.0.0.1:$((BASE + 200 + n));gcache.size=64M;$EVS"
 		--wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$((BASE + 300 + n))"
 		--binlog-format=ROW --innodb-autoinc-lock-mode=2 --default-storage-engine=InnoDB)
 	# After kill -9 the state file says seqno -1: recover the position.
@@ -141,6 +143,9 @@ db_start() {
 		[[ -n $pos ]] && wsrep+=(--wsrep-start-position="$pos") && stack_log "node $n: recovered position $pos"
 	fi
 	[[ $new == new ]] && wsrep+=(--wsrep-new-cluster)
+	for i in "$(client_port "$n")" "$(galera_port "$n")" $((BASE + 200 + n)) $((BASE + 300 + n)); do
+		stack_port_free "$i" || { stack_err "node $n: port $i is in use (CLUSTER_PORT_BASE moves them)"; return 1; }
+	done
 	rm -f "$s/run/mysqld.sock"
 	mariadbd --no-defaults --datadir="$s/db" --socket="$s/run/mysqld.sock" \
 		--pid-file="$s/run/mysqld.pid" --bind-address=127.0.0.1 --port="$(client_port "$n")" \

@@ -20,7 +20,6 @@ struct db {
 	long long		 last_fail_ms;	/* last failed connect */
 	long long		 last_use_ms;
 	int			 cur;		/* the endpoint tried first */
-	int			 galera;	/* connected to a wsrep node */
 	int			 in_tx;		/* no resend inside a transaction */
 	char			 err[256];
 };
@@ -132,13 +131,11 @@ db_node_ready(struct db *db)
 {
 	char	v[32], set[64];
 
-	db->galera = 0;
 	if (show_value(db->m, "SHOW VARIABLES LIKE 'wsrep_on'", v,
 	    sizeof(v)) == -1)
 		return -1;
 	if (strcasecmp(v, "ON") != 0)
 		return 0;
-	db->galera = 1;
 	if (show_value(db->m, "SHOW STATUS LIKE 'wsrep_ready'", v,
 	    sizeof(v)) == -1)
 		return -1;

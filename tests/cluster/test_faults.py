@@ -353,7 +353,7 @@ def _scenario():
     run.svc = svc
     rx.stop()
     run.conflicts = {}
-    base = int(os.environ.get("CLUSTER_PORT_BASE", "") or 33000)
+    base = int(os.environ.get("CLUSTER_PORT_BASE", "") or 24000)
     for n in (1, 2, 3):
         try:
             r = http_exchange(("http", "127.0.0.1", base + 400 + n, "127.0.0.1"), "GET", "/metrics", timeout=5)
