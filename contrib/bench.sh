@@ -50,7 +50,8 @@
 # slow (100 ms) and a failing (500) receiver: p50/p99 of (first byte of the
 # first attempt at the receiver - scheduled send time) and first deliveries
 # a second; then GET of one webhook with wrk, with db_sync_wait 1 (reads
-# wait for the cluster) and 0.
+# wait for the cluster) and 0.  The single node runs with db_sync_wait 0
+# (there is no other node to wait for).
 # BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
 # configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
 #
@@ -150,7 +151,11 @@ cluster_bench() {
 		rm -rf "$CDIR" "$CDIR.log"
 		mkdir -p "$CDIR" && chmod 755 "$CDIR"
 		say "cluster of $nodes node(s) in $CDIR (log $CDIR.log)"
-		cluster_up "$nodes" "$base" || { tail -n 20 "$CDIR.log"; die "cluster.sh up ($nodes)"; }
+		# One node has no other to wait for: its causal reads only add
+		# stalls (p99 100 to 400 ms here), so it runs with db_sync_wait 0.
+		local one=''
+		[[ $nodes == 1 ]] && one=' db_sync_wait=0'
+		cluster_up "$nodes" "$base$one" || { tail -n 20 "$CDIR.log"; die "cluster.sh up ($nodes)"; }
 		# Not reported: the first seconds after a start are slower.
 		python3 "$LUA/cluster_load.py" --base-url "http://127.0.0.1:$CLUSTER_PORT" \
 			--ctl "$CTL -c $CDIR/node1/webhookd.conf" --profile normal --rate 100 --seconds 5 >>"$CDIR.log" 2>&1
@@ -164,8 +169,8 @@ cluster_bench() {
 			done
 		done
 		for sw in 1 0; do
-			if [[ $sw == 0 ]]; then
-				[[ $nodes == 3 ]] || continue
+			[[ $nodes == 1 && $sw == 1 ]] && continue
+			if [[ $nodes == 3 && $sw == 0 ]]; then
 				{ cluster_down && cluster_up "$nodes" "$base db_sync_wait=0"; } || die "cluster restart"
 			fi
 			"$CTL" -c "$CDIR/node1/webhookd.conf" user add "bench_get_$sw" >/dev/null 2>&1
@@ -193,8 +198,8 @@ cluster_bench() {
 				"$(val "$c" p50_ms)" "$(val "$c" p99_ms)" "$(val "$c" deliveries_per_s)" "$(val "$c" delivered)" "$(val "$c" offered)"
 		done
 	done
-	printf 'GET one webhook (wrk -c%s -d5s): 1 node %s; 3 nodes: db_sync_wait 1 %s, db_sync_wait 0 %s\n' \
-		"$CONNS" "${R[1,get,1]:-}" "${R[3,get,1]:-}" "${R[3,get,0]:-}"
+	printf 'GET one webhook (wrk -c%s -d5s): 1 node (db_sync_wait 0) %s; 3 nodes: db_sync_wait 1 %s, db_sync_wait 0 %s\n' \
+		"$CONNS" "${R[1,get,0]:-}" "${R[3,get,1]:-}" "${R[3,get,0]:-}"
 }
 if [[ $MODE == cluster ]]; then
 	cluster_bench
