@@ -183,7 +183,7 @@ db_up_all() {
 	for i in $(nodes); do
 		grep -q '^safe_to_bootstrap: *1' "$(node_dir "$i")/db/grastate.dat" 2>/dev/null && first=$i
 	done
-	if ! ls "$DIR"/node*/run/mariadbd.pid >/dev/null 2>&1 || ! any_db_running; then
+	if ! any_db_running; then
 		sed -i 's/^safe_to_bootstrap: *0/safe_to_bootstrap: 1/' "$(node_dir "$first")/db/grastate.dat" 2>/dev/null
 		db_start "$first" new || return 1
 	fi

@@ -520,13 +520,18 @@ stack_socket_fresh() {
 	[[ -S $1 && $(stat -c %i "$1" 2>/dev/null) != "$2" ]]
 }
 
-# leftover_dispatcher_for CONF: true when any webhook-dispatcher runs on CONF.
-leftover_dispatcher_for() {
-	local f
+# stack_pids_with TEXT...: the running pids whose command line (arguments
+# joined by blanks, one after the last) contains every TEXT.
+stack_pids_with() {
+	local f pid cmd t hit
 	for f in /proc/[0-9]*/cmdline; do
-		[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"webhook-dispatcher -c $1 "* ]] && return 0
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
+		hit=1
+		for t in "$@"; do [[ $cmd == *"$t"* ]] || { hit=0; break; }; done
+		[[ $hit == 1 ]] && stack_pid_alive "$pid" && printf '%s\n' "$pid"
 	done
-	return 1
 }
 
 # stack_dispatcher_start STATE DISPATCHER [NAME]: checks the config (-n),
@@ -559,7 +564,7 @@ stack_dispatcher_start() {
 	metrics=$(stack_conf_get "$conf" metrics_listen)
 	# None of this name runs: a socket left by one killed outright is
 	# stale (its inode number may well come back for the new one).
-	if [[ $sock == /* && -S $sock ]] && ! leftover_dispatcher_for "$conf"; then
+	if [[ $sock == /* && -S $sock && -z $(stack_pids_with "webhook-dispatcher -c $conf ") ]]; then
 		rm -f "$sock"
 	fi
 	[[ $sock == /* && -S $sock ]] && before=$(stat -c %i "$sock")

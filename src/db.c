@@ -435,8 +435,7 @@ db_exec(struct db *db, enum stmt_id id, struct db_args args,
 		/* Outside a transaction the server rolled back only this
 		 * statement: send it again. */
 		for (int k = 1; rc == DB_DEADLOCK && !in_tx && k < DB_TX_TRIES; k++) {
-			time_pause_upto((long long)WH_DB_CONFLICT_BACKOFF_MS <<
-			    (k - 1));
+			db_conflict_pause(k);
 			rc = exec_once(db, id, args, cols, ncols, cb, ctx,
 			    affected, &errnum);
 		}

@@ -48,6 +48,12 @@ enum db_rc	 db_begin(struct db *);
 #define DB_TX_TRIES	8
 #define DB_TX_RECONNECTS	1
 enum db_rc	 db_commit(struct db *);
+
+/* Before the k-th run again (k from 1) of what a conflict ended: a random
+ * sleep of up to WH_DB_CONFLICT_BACKOFF_MS << (k - 1), so that what
+ * conflicted (or a Galera view change that aborted several at once) does
+ * not meet again in step. */
+void		 db_conflict_pause(int k);
 void		 db_rollback(struct db *);
 
 /*

@@ -5,10 +5,26 @@
  * fake database (-Wl,--wrap) intercepts. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "crypto.h"
 #include "db_stmts.h"
 #include "log.h"
-#include "timeutil.h"
+
+void
+db_conflict_pause(int k)
+{
+	unsigned long long	r;
+	long long		us, max_us;
+	struct timespec		ts;
+
+	max_us = ((long long)WH_DB_CONFLICT_BACKOFF_MS << (k - 1)) * 1000;
+	crypto_random(&r, sizeof(r));
+	us = (long long)(r % (unsigned long long)(max_us + 1));
+	ts.tv_sec = (time_t)(us / 1000000);
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	nanosleep(&ts, NULL);
+}
 
 enum db_rc
 db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
@@ -29,10 +45,7 @@ db_tx(struct db *db, enum db_rc (*fn)(struct db *, void *), void *ctx)
 		} else if ((rc = db_commit(db)) == DB_DOWN)
 			return rc;	/* it may have committed: never again */
 		if (rc == DB_DEADLOCK && ++conflicts < DB_TX_TRIES) {
-			/* Not in step with whatever it met (a Galera view
-			 * change may abort several at once). */
-			time_pause_upto((long long)WH_DB_CONFLICT_BACKOFF_MS <<
-			    (conflicts - 1));
+			db_conflict_pause(conflicts);
 			continue;
 		}
 		if (rc == DB_DEADLOCK)

@@ -36,15 +36,11 @@ err_of_db(enum db_rc rc)
 void
 ctx_db_error(struct ctx *c, enum db_rc rc)
 {
-	static const char *const why[] = { [DB_DOWN] = "unreachable",
-	    [DB_DEADLOCK] = "conflicts", [DB_DUP] = "a duplicate",
-	    [DB_LIMIT] = "a limit", [DB_ERR] = "an error" };
-
 	/* An operator sees why a request got its 503. */
-	if (err_of_db(rc) == WH_E_UNAVAILABLE && rc > DB_OK &&
-	    (size_t)rc < sizeof(why) / sizeof(why[0]) && why[rc] != NULL)
-		log_warn("answered 503: the database reported %s (%s)", why[rc],
-		    db_error(c->svc->db));
+	if (err_of_db(rc) == WH_E_UNAVAILABLE)
+		log_warn("answered 503: the database reported %s (%s)",
+		    rc == DB_DOWN ? "unreachable" : rc == DB_DEADLOCK ?
+		    "conflicts" : "an error", db_error(c->svc->db));
 	resp_error(c->resp, err_of_db(rc), NULL, NULL);
 }
 

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "timeutil.h"
 
@@ -100,18 +99,3 @@ time_mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-time_pause_upto(long long max_ms)
-{
-	struct timespec	ts, now;
-	long long	us;
-
-	if (max_ms <= 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = ((long long)now.tv_nsec / 1000 * 7919LL + (long long)getpid() *
-	    104729LL) % (max_ms * 1000 + 1);
-	ts.tv_sec = (time_t)(us / 1000000);
-	ts.tv_nsec = (long)(us % 1000000) * 1000;
-	nanosleep(&ts, NULL);
-}

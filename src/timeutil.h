@@ -26,8 +26,4 @@ int	time_db_from_digits(const char d[20], char db[TIME_DB_LEN + 1]);
 long long	time_wall_ms(void);
 long long	time_mono_ms(void);
 
-/* Sleeps a pseudo-random time from 0 to max_ms milliseconds (its jitter
- * from the clock and the pid: enough to keep two processes apart). */
-void	time_pause_upto(long long max_ms);
-
 #endif

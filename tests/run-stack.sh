@@ -136,15 +136,7 @@ group_pids() {
 }
 
 # leftover PROGRAM: pids of PROGRAM running with this stack's state.
-leftover() {
-	local f pid cmd
-	for f in /proc/[0-9]*/cmdline; do
-		pid=${f#/proc/}
-		pid=${pid%/cmdline}
-		cmd=$(tr '\0' ' ' <"$f" 2>/dev/null) || continue
-		[[ $cmd == *"$1"* && $cmd == *"$STATE/"* ]] && stack_pid_alive "$pid" && printf '%s\n' "$pid"
-	done
-}
+leftover() { stack_pids_with "$1" "$STATE/"; }
 
 # shellcheck disable=SC2317  # the EXIT trap
 cleanup() {
@@ -499,10 +491,10 @@ profile_faults() {
 		PYTHONUNBUFFERED=1 run_child "$LOGS/suite.log" 300 python3 "$TEST"
 	rc=$?
 	suite_result "$LOGS/suite.log" "$rc"
-	if "$cl" down >"$LOGS/cluster-down.log" 2>&1 && [[ -z $(leftover_in "$cdir") ]]; then
+	if "$cl" down >"$LOGS/cluster-down.log" 2>&1 && [[ -z $(stack_pids_with "$cdir/") ]]; then
 		ok "cluster down: nothing of it runs"
 	else
-		not_ok "cluster down left processes: $(leftover_in "$cdir")"
+		not_ok "cluster down left processes: $(stack_pids_with "$cdir/" | tr '\n' ' ')"
 	fi
 	sanitizer_scan "cluster logs" "$cdir"/node*/log/webhookd.log "$cdir"/node*/log/dispatcher-*.log "$LOGS"/asan-*
 	if stack_is_root && [[ $cdir == /tmp/webhookd-cluster.* ]]; then
@@ -513,16 +505,6 @@ profile_faults() {
 		rm -rf "$cdir" "$STATE/cluster"
 		note "the cluster's logs: $LOGS/cluster/"
 	fi
-}
-
-# leftover_in DIR: pids whose command line names DIR.
-leftover_in() {
-	local f pid
-	for f in /proc/[0-9]*/cmdline; do
-		pid=${f#/proc/}
-		pid=${pid%/cmdline}
-		[[ $(tr '\0' ' ' <"$f" 2>/dev/null) == *"$1/"* ]] && stack_pid_alive "$pid" && printf '%s ' "$pid"
-	done
 }
 
 [[ -f $TEST ]] || bail "$TEST does not exist"

@@ -74,30 +74,10 @@ now_in_both_forms(void **state)
 	assert_string_equal(db, "1970-01-02 00:00:01.234000");
 }
 
-/* The pause stays within its bound (a loose upper limit: a loaded
- * machine may wake a sleeper late), and none is taken for 0 or less. */
-static void
-pause_within_bound(void **state)
-{
-	long long	t0;
-
-	(void)state;
-	t0 = time_mono_ms();
-	time_pause_upto(0);
-	time_pause_upto(-5);
-	assert_true(time_mono_ms() - t0 < 50);
-	for (int i = 0; i < 20; i++) {
-		t0 = time_mono_ms();
-		time_pause_upto(2);
-		assert_true(time_mono_ms() - t0 < 500);
-	}
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pause_within_bound),
 		cmocka_unit_test(digits_of_real_times),
 		cmocka_unit_test(digits_that_are_no_time),
 		cmocka_unit_test(now_in_both_forms),
