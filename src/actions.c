@@ -6,6 +6,7 @@
 
 #include "actions.h"
 #include "events.h"
+#include "sign.h"
 #include "log.h"
 #include "timeutil.h"
 
@@ -251,4 +252,45 @@ act_redeliver(struct db *db, const struct conf *c, uint64_t user_id,
 
 	*limit = WH_OK;
 	return db_tx(db, redeliver_tx, &x);
+}
+
+void
+act_signing_aad(const char *webhook_id, char out[WH_UUID_LEN + 16])
+{
+	snprintf(out, WH_UUID_LEN + 16, "%s/signing-key", webhook_id);
+}
+
+enum db_rc
+act_signing_key_new(struct db *db, const struct crypto_keys *keys,
+    const struct conf *c, uint64_t user_id, const char *webhook_id,
+    struct signing_key_row *out)
+{
+	unsigned char	seed[SIGN_ED25519_SEED], pub[SIGN_ED25519_PUB];
+	unsigned char	ct[SIGN_ED25519_SEED + WH_SEALED_MAX - WH_MAX_SECRET_BYTES];
+	char		pk[SIGN_WHPK_LEN + 1], aad[WH_UUID_LEN + 16];
+	char		key_id[WH_KEY_ID_LEN + 1], rfc[WH_TIME_LEN + 1];
+	char		dbnow[TIME_DB_LEN + 1];
+	size_t		ctlen = 0;
+	int		exists, bad;
+	enum db_rc	rc;
+
+	act_signing_aad(webhook_id, aad);
+	bad = sign_ed25519_new(seed, pub) == -1 ||
+	    crypto_seal(keys, aad, seed, sizeof(seed), ct, &ctlen, key_id) == -1;
+	explicit_bzero(seed, sizeof(seed));
+	if (bad) {
+		log_error("webhook %s: making or sealing a signing key failed",
+		    webhook_id);
+		return DB_ERR;
+	}
+	sign_whpk(pub, pk);
+	time_now(rfc, dbnow);
+	rc = db_signing_key_set(db, user_id, webhook_id,
+	    c->secret_rotation_grace, ct, ctlen, key_id, pk, dbnow);
+	explicit_bzero(ct, sizeof(ct));
+	if (rc != DB_OK)
+		return rc;
+	rc = db_signing_key_get(db, user_id, webhook_id, out, &exists);
+	/* Deleted in between: the new key went with it. */
+	return rc == DB_NOTFOUND ? DB_NOTFOUND : rc;
 }

@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db_delivery.h"
+#include "db_signing.h"
 #include "db_webhook.h"
 #include "err.h"
 
@@ -75,5 +76,20 @@ enum db_rc	act_redeliver(struct db *, const struct conf *,
 		    uint64_t user_id, const char *webhook_id, const char *id,
 		    struct delivery_view *out, enum wh_err *limit,
 		    long long *retry_s);
+
+/*
+ * Gives the webhook a new Ed25519 signing key (the private half sealed
+ * under the key file, associated with the webhook and its use); the one
+ * it had signs on for secret_rotation_grace.  *out: what the API shows.
+ * DB_NOTFOUND: not the user's webhook; DB_ERR when the key cannot be
+ * made or sealed (logged).
+ */
+enum db_rc	act_signing_key_new(struct db *, const struct crypto_keys *,
+		    const struct conf *, uint64_t user_id,
+		    const char *webhook_id, struct signing_key_row *out);
+
+/* The associated data of a webhook's sealed signing key, into out. */
+void		act_signing_aad(const char *webhook_id,
+		    char out[WH_UUID_LEN + 16]);
 
 #endif

@@ -53,10 +53,15 @@ db_event_insert(struct db *db, const char *id, uint64_t source_user_id,
 enum db_rc
 db_delivery_insert(struct db *db, const struct delivery_new *d)
 {
+	const char	*next = d->kept_error == NULL ? d->now_db : NULL;
+	const char	*seq_of = d->numbered ? d->webhook_id : NULL;
 	struct db_arg	a[] = { ARG_STR(d->id), ARG_STR(d->event_id),
 	    ARG_STR(d->webhook_id), ARG_INT(d->user_id),
 	    ARG_STR(d->event_type), ARG_STR(d->body), ARG_INT(d->manual),
-	    ARG_INT(d->attempt_limit), ARG_STR(d->now_db), ARG_STR(d->now_db) };
+	    ARG_INT(d->attempt_limit),
+	    ARG_STR(d->kept_error == NULL ? "pending" : "cancelled"),
+	    ARG_STRN(d->kept_error), ARG_STRN(next), ARG_STR(d->now_db),
+	    ARG_STRN(seq_of) };
 
 	return db_exec(db, ST_DELIVERY_INSERT, ARGS(a), NULL, 0, NULL, NULL, NULL);
 }
@@ -224,4 +229,80 @@ db_manual_pending(struct db *db, const char *webhook_id, long long *count,
 	struct db_arg	a[] = { ARG_STR(webhook_id) };
 
 	return db_exec_pair(db, ST_MANUAL_PENDING, ARGS(a), count, soonest_s);
+}
+
+struct ev_ctx {
+	struct event_row	 row;
+	char			 seq[24], len[24];
+	struct event_row	*out;
+	int			 max, n;
+};
+
+static int
+ev_row(void *vctx, const struct db_col *c, int n)
+{
+	struct ev_ctx	*x = vctx;
+
+	(void)c;
+	(void)n;
+	x->row.sequence = strtoll(x->seq, NULL, 10);
+	x->row.body_len = strtoll(x->len, NULL, 10);
+	if (x->n < x->max)
+		x->out[x->n++] = x->row;
+	return 0;
+}
+
+enum db_rc
+db_event_list(struct db *db, uint64_t user_id, const char *webhook_id,
+    long long after, long long limit, struct event_row *rows, int *n)
+{
+	struct db_arg	 a[] = { ARG_STR(webhook_id), ARG_INT(user_id),
+	    ARG_INT(after), ARG_INT(limit) };
+	struct ev_ctx	 x = { .out = rows, .max = (int)limit };
+	struct db_col	 cols[] = { COL(x.row.delivery_id), COL(x.row.id),
+	    COL(x.seq), COL(x.row.type), COL(x.row.status),
+	    TCOL(x.row.created_at), COL(x.len) };
+	enum db_rc	 rc;
+
+	rc = db_exec(db, ST_EVENT_LIST, ARGS(a), cols, 7, ev_row, &x, NULL);
+	*n = x.n;
+	return rc;
+}
+
+struct body_ctx {
+	int	found, truncated;
+	size_t	len;
+};
+
+static int
+body_row(void *vctx, const struct db_col *c, int n)
+{
+	struct body_ctx	*x = vctx;
+
+	(void)n;
+	x->found = 1;
+	x->truncated = c[0].truncated;
+	x->len = c[0].len;
+	return 0;
+}
+
+enum db_rc
+db_delivery_body(struct db *db, const char *delivery_id, char *out,
+    size_t cap, size_t *len)
+{
+	struct db_arg	 a[] = { ARG_STR(delivery_id) };
+	struct db_col	 col[] = { TRCOL(out, cap) };
+	struct body_ctx	 x = { 0 };
+	enum db_rc	 rc;
+
+	*len = 0;
+	rc = db_exec(db, ST_DELIVERY_BODY, ARGS(a), col, 1, body_row, &x, NULL);
+	if (rc != DB_OK)
+		return rc;
+	if (!x.found)
+		return DB_NOTFOUND;
+	if (x.truncated)
+		return DB_ERR;
+	*len = x.len;
+	return DB_OK;
 }

@@ -49,8 +49,34 @@ struct delivery_new {
 	uint64_t	 user_id;
 	int		 manual, attempt_limit;
 	const char	*now_db;
+	/* Takes the number db_sequence_next just took for webhook_id (0: a
+	 * test, not numbered). */
+	int		 numbered;
+	/* NULL: pending, due at once; else kept as cancelled with this
+	 * error (an event for a disabled webhook). */
+	const char	*kept_error;
 };
 enum db_rc	db_delivery_insert(struct db *, const struct delivery_new *);
+
+/* A numbered event of a webhook, as GET .../events/ lists it. */
+struct event_row {
+	char		delivery_id[WH_UUID_LEN + 1];
+	char		id[WH_UUID_LEN + 1];		/* the event's */
+	long long	sequence;
+	char		type[WH_UTF8MB4_BYTES(WH_EVENT_TYPE_COL) + 1];
+	char		status[16];			/* of its delivery */
+	char		created_at[WH_TIME_LEN + 1];
+	long long	body_len;
+};
+/* The webhook's events numbered above after, oldest first, at most limit
+ * into rows. */
+enum db_rc	db_event_list(struct db *, uint64_t user_id,
+		    const char *webhook_id, long long after, long long limit,
+		    struct event_row *rows, int *n);
+/* The body of a delivery into out (cap bytes with its NUL; *len gets its
+ * length); DB_NOTFOUND when it is gone, DB_ERR when it does not fit. */
+enum db_rc	db_delivery_body(struct db *, const char *delivery_id,
+		    char *out, size_t cap, size_t *len);
 /* Newest first; after_* (both NULL for the first page) is the keyset
  * position: created_at as "YYYY-MM-DD HH:MM:SS.ffffff" and id. */
 enum db_rc	db_delivery_list(struct db *, uint64_t user_id,

@@ -17,11 +17,12 @@ _Static_assert(sizeof(((struct dq_job_row *)0)->secret) == WH_SEALED_MAX + 1 &&
 _Static_assert(sizeof(((struct dq_job_row *)0)->endpoint_url) ==
     WH_MAX_URL_LEN + 1, "an endpoint_url the validator accepts");
 
-#define DQ_LOAD_COLS	15
+#define DQ_LOAD_COLS	20
 static const char *const load_col_name[DQ_LOAD_COLS] = { "id", "event_id",
     "webhook_id", "event_type", "body", "attempts", "attempt_limit", "manual",
     "webhook", "endpoint_url", "webhook status", "secret", "secret key id",
-    "previous secret", "previous secret key id" };
+    "previous secret", "previous secret key id", "sequence", "signing key",
+    "signing key id", "previous signing key", "previous signing key id" };
 
 struct claim_ids {
 	char	id[WH_DQ_MAX_BATCH][WH_UUID_LEN + 1];
@@ -103,6 +104,8 @@ load_row(void *vctx, const struct db_col *c, int n)
 	r->webhook_exists = c[8].buf[0] == '1';
 	r->secret_len = c[11].is_null ? 0 : c[11].len;
 	r->prev_secret_len = c[13].is_null ? 0 : c[13].len;
+	r->signing_key_len = c[16].is_null ? 0 : c[16].len;
+	r->prev_signing_key_len = c[18].is_null ? 0 : c[18].len;
 	return x->fn(x->ctx, r);
 }
 
@@ -135,7 +138,9 @@ dq_claim(struct db *db, unsigned long long claim, int n, long long lease_us,
 	    T(r->webhook_id), T(r->event_type), TRCOL(x.body, DQ_BODY_BUF),
 	    T(x.num[0]), T(x.num[1]), T(x.num[2]), T(x.num[3]),
 	    T(r->endpoint_url), T(r->webhook_status), T(r->secret),
-	    T(r->secret_key_id), T(r->prev_secret), T(r->prev_secret_key_id) };
+	    T(r->secret_key_id), T(r->prev_secret), T(r->prev_secret_key_id),
+	    T(r->sequence), T(r->signing_key), T(r->signing_key_id),
+	    T(r->prev_signing_key), T(r->prev_signing_key_id) };
 #undef T
 	rc = db_exec(db, ST_DQ_LOAD, ARGS(a), cols, DQ_LOAD_COLS, load_row, &x, NULL);
 	explicit_bzero(r, sizeof(*r));

@@ -28,6 +28,14 @@ struct dq_job_row {
 	unsigned char	 prev_secret[WH_SEALED_MAX + 1];	/* in its grace */
 	size_t		 prev_secret_len;
 	char		 prev_secret_key_id[WH_KEY_ID_LEN + 1];
+	char		 sequence[24];		/* "" for none (a test) */
+	/* the Ed25519 signing keys, sealed (+ 1: the reader's NUL) */
+	unsigned char	 signing_key[WH_SEALED_MAX + 1];
+	size_t		 signing_key_len;
+	char		 signing_key_id[WH_KEY_ID_LEN + 1];
+	unsigned char	 prev_signing_key[WH_SEALED_MAX + 1];	/* in its grace */
+	size_t		 prev_signing_key_len;
+	char		 prev_signing_key_id[WH_KEY_ID_LEN + 1];
 	/* NULL, or why this row cannot be sent (a stored value larger than
 	 * the buffers above): the delivery fails alone, with this reason. */
 	const char	*bad;

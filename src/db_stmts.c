@@ -27,7 +27,7 @@
 	"AND (? IS NULL OR w.api_template_id = ?) "
 
 #define EV_RESOLVE_COLS "t.id, t.name, t.display_name, t.description, " \
-	"t.is_active, u.id, w.id "
+	"t.is_active, u.id, w.id, w.status = 'enabled' "
 
 const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_AUTH_TOKEN] = { "SELECT STRAIGHT_JOIN t.user_id, u.username, "
@@ -88,6 +88,28 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_WH_CANCEL_PENDING] = { "UPDATE deliveries SET status = 'cancelled', "
 	    "next_attempt_at = NULL, claim = NULL WHERE webhook_id = ? "
 	    "AND status = 'pending' AND (? OR manual = 0)", 2, 0 },
+	/* A new signing key; the current one, if any, signs on until
+	 * now + the grace (left to right: prev_* take the old values before
+	 * they change).  Parameters: grace, ct, key id, public, now, now, id,
+	 * user. */
+	[ST_SK_SET] = { "UPDATE webhooks SET prev_signing_until = "
+	    "IF(signing_key_ct IS NULL, NULL, UTC_TIMESTAMP(6) + INTERVAL ? "
+	    "SECOND), prev_signing_key_ct = signing_key_ct, "
+	    "prev_signing_key_id = signing_key_id, "
+	    "prev_signing_public = signing_public, signing_key_ct = ?, "
+	    "signing_key_id = ?, signing_public = ?, signing_created_at = ?, "
+	    "updated_at = ? WHERE id = ? AND user_id = ?", 8, 0 },
+	[ST_SK_GET] = { "SELECT signing_public, " TS("signing_created_at") ", "
+	    "IF(prev_signing_until > UTC_TIMESTAMP(6), prev_signing_public, "
+	    "NULL), IF(prev_signing_until > UTC_TIMESTAMP(6), "
+	    TS("prev_signing_until") ", NULL) FROM webhooks "
+	    "WHERE id = ? AND user_id = ?", 2, 0 },
+	[ST_SK_DELETE] = { "UPDATE webhooks SET signing_key_ct = NULL, "
+	    "signing_key_id = NULL, signing_public = NULL, "
+	    "signing_created_at = NULL, prev_signing_key_ct = NULL, "
+	    "prev_signing_key_id = NULL, prev_signing_public = NULL, "
+	    "prev_signing_until = NULL, updated_at = ? WHERE id = ? "
+	    "AND user_id = ? AND signing_key_ct IS NOT NULL", 3, 0 },
 	[ST_WH_DELETE] = { "DELETE FROM webhooks WHERE id = ? AND user_id = ?",
 	    2, 1 },
 	[ST_USER_ADD] = { "INSERT INTO users (username) VALUES (?)", 1, 1 },
@@ -118,25 +140,48 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_EVENT_INSERT] = { "INSERT INTO events (id, source_user_id, "
 	    "idempotency_key, user_id, api_template_id, type, deliveries, "
 	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", 8, 1 },
-	[ST_WH_ENABLED_FOR] = { "SELECT id FROM webhooks WHERE user_id = ? "
-	    "AND api_template_id = ? AND status = 'enabled'", 2, 0 },
-	/* An event's template, owner and enabled webhook in one round trip
+	[ST_WH_FOR] = { "SELECT id, status = 'enabled' FROM webhooks "
+	    "WHERE user_id = ? AND api_template_id = ?", 2, 0 },
+	/* The webhook's next event number (the row lock orders concurrent
+	 * events: numbers are committed in order, none skipped). */
+	[ST_SEQ_NEXT] = { "INSERT INTO webhook_sequences (webhook_id, "
+	    "last_sequence) VALUES (?, 1) ON DUPLICATE KEY UPDATE "
+	    "last_sequence = last_sequence + 1", 1, 1 },
+	[ST_SEQ_LAST] = { "SELECT last_sequence FROM webhook_sequences "
+	    "WHERE webhook_id = ?", 1, 0 },
+	[ST_SEQ_DELETE] = { "DELETE FROM webhook_sequences WHERE webhook_id = ?",
+	    1, 0 },
+	/* An event's template, owner and webhook (of any status: a
+	 * disabled one keeps its events) in one round trip
 	 * (each step a unique key); no row: one of the first two is
 	 * unknown.  Parameters: username, template id or name. */
 	[ST_EVENT_RESOLVE_ID] = { "SELECT STRAIGHT_JOIN " EV_RESOLVE_COLS
 	    "FROM api_templates t JOIN users u ON u.username = ? "
 	    "LEFT JOIN webhooks w ON w.user_id = u.id "
-	    "AND w.api_template_id = t.id AND w.status = 'enabled' "
+	    "AND w.api_template_id = t.id "
 	    "WHERE t.id = ? AND t.is_active = 1", 2, 0 },
 	[ST_EVENT_RESOLVE_NAME] = { "SELECT STRAIGHT_JOIN " EV_RESOLVE_COLS
 	    "FROM api_templates t JOIN users u ON u.username = ? "
 	    "LEFT JOIN webhooks w ON w.user_id = u.id "
-	    "AND w.api_template_id = t.id AND w.status = 'enabled' "
+	    "AND w.api_template_id = t.id "
 	    "WHERE t.name = ? AND t.is_active = 1", 2, 0 },
+	/* The last parameter: the webhook whose number (just taken with
+	 * ST_SEQ_NEXT) the delivery gets, or NULL for none (a test).
+	 * Parameters: id, event, webhook, user, type, body, manual, limit,
+	 * status, error, next attempt, now, numbered webhook. */
 	[ST_DELIVERY_INSERT] = { "INSERT INTO deliveries (id, event_id, "
 	    "webhook_id, user_id, event_type, body, manual, attempt_limit, "
-	    "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    10, 1 },
+	    "status, error, next_attempt_at, created_at, sequence) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT last_sequence "
+	    "FROM webhook_sequences WHERE webhook_id = ?))", 13, 1 },
+	/* A webhook's numbered events after a sequence, oldest first (the
+	 * bodies are read one by one: see db_event_list). */
+	[ST_EVENT_LIST] = { "SELECT id, event_id, sequence, event_type, "
+	    "status, " TS("created_at") ", OCTET_LENGTH(body) FROM deliveries "
+	    "FORCE INDEX (ix_deliveries_sequence) WHERE webhook_id = ? AND "
+	    "user_id = ? AND sequence > ? ORDER BY sequence LIMIT ?", 4, 0 },
+	[ST_DELIVERY_BODY] = { "SELECT body FROM deliveries WHERE id = ?",
+	    1, 0 },
 	/* A webhook's deliveries by the list index, named for the reason
 	 * given at ST_WH_LIST_ALL: a webhook owning most rows must not
 	 * turn its first page into a scan and a filesort. */
@@ -198,7 +243,10 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "d.body, d.attempts, d.attempt_limit, d.manual, w.id IS NOT NULL, "
 	    "w.endpoint_url, w.status, w.secret_ct, w.secret_key_id, "
 	    "IF(w.prev_secret_until > UTC_TIMESTAMP(6), w.prev_secret_ct, NULL), "
-	    "w.prev_secret_key_id FROM deliveries d "
+	    "w.prev_secret_key_id, d.sequence, w.signing_key_ct, "
+	    "w.signing_key_id, IF(w.prev_signing_until > UTC_TIMESTAMP(6), "
+	    "w.prev_signing_key_ct, NULL), w.prev_signing_key_id "
+	    "FROM deliveries d "
 	    "LEFT JOIN webhooks w ON w.id = d.webhook_id "
 	    "WHERE d.claim = ? AND d.status = 'pending'", 1, 0 },
 	[ST_DQ_ATTEMPT_INSERT] = { "INSERT INTO delivery_attempts (delivery_id, "

@@ -81,6 +81,7 @@ db_template_get_by_name(struct db *db, const char *name,
 struct resolve_ctx {
 	struct tpl_ctx	 t;
 	uint64_t	*user_id;
+	int		*enabled;
 };
 
 /* The webhook id is read into the caller's buffer ("" for NULL). */
@@ -90,28 +91,33 @@ resolve_row(void *vctx, const struct db_col *c, int n)
 	struct resolve_ctx	*x = vctx;
 
 	*x->user_id = strtoull(c[5].buf, NULL, 10);
+	*x->enabled = c[7].buf[0] == '1';
 	return tpl_row(&x->t, c, n);
 }
 
 enum db_rc
 db_event_resolve(struct db *db, const char *tpl_id, const char *tpl_name,
     const char *username, struct template_row *tpl, uint64_t *user_id,
-    char webhook_id[WH_UUID_LEN + 1])
+    char webhook_id[WH_UUID_LEN + 1], int *webhook_enabled)
 {
 	struct db_arg		 a[] = { ARG_STR(username),
 	    ARG_STR(tpl_id != NULL ? tpl_id : tpl_name) };
-	struct db_col		 cols[7];
-	char			 active[4], uid[24];
+	struct db_col		 cols[8];
+	char			 active[4], uid[24], enabled[4];
 	/* tpl is an output, filled by tpl_row: */
 	/* cppcheck-suppress ctuuninitvar */
-	struct resolve_ctx	 x = { { tpl, NULL, NULL, 0, NULL, 0, 0 }, user_id };
+	/* cppcheck-suppress ctuuninitvar */
+	struct resolve_ctx	 x = { { tpl, NULL, NULL, 0, NULL, 0, 0 }, user_id,
+	    webhook_enabled };
 	enum db_rc		 rc;
 
 	cols_for_template(cols, tpl, active, sizeof(active));
 	cols[5] = (struct db_col)COL(uid);
 	cols[6] = (struct db_col){ .buf = webhook_id, .cap = WH_UUID_LEN + 1 };
+	cols[7] = (struct db_col)COL(enabled);
+	*webhook_enabled = 0;
 	rc = db_exec(db, tpl_id != NULL ? ST_EVENT_RESOLVE_ID :
-	    ST_EVENT_RESOLVE_NAME, ARGS(a), cols, 7, resolve_row, &x, NULL);
+	    ST_EVENT_RESOLVE_NAME, ARGS(a), cols, 8, resolve_row, &x, NULL);
 	return rc == DB_OK && !x.t.found ? DB_NOTFOUND : rc;
 }
 

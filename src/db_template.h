@@ -36,14 +36,15 @@ enum db_rc	db_template_get_by_name(struct db *, const char *name,
 
 /*
  * An event's template (by id when tpl_id is set, else by name), the id of
- * the user named username and that user's enabled webhook for the
- * template (webhook_id "" when none), in one query.  DB_NOTFOUND: the
- * template (active) or the user is unknown; which one, the caller asks.
+ * the user named username and that user's webhook for the template
+ * (webhook_id "" when none; *webhook_enabled 1 when it is enabled), in
+ * one query.  DB_NOTFOUND: the template (active) or the user is unknown;
+ * which one, the caller asks.
  */
 enum db_rc	db_event_resolve(struct db *, const char *tpl_id,
 		    const char *tpl_name, const char *username,
 		    struct template_row *tpl, uint64_t *user_id,
-		    char webhook_id[WH_UUID_LEN + 1]);
+		    char webhook_id[WH_UUID_LEN + 1], int *webhook_enabled);
 
 /* Administration (webhookctl). */
 enum db_rc	db_template_add(struct db *, const char *id, const char *name,

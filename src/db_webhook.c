@@ -210,13 +210,56 @@ db_webhook_delete(struct db *db, uint64_t user_id, const char *id)
 	    ST_WH_DELETE });
 }
 
-enum db_rc
-db_webhook_enabled_for(struct db *db, uint64_t user_id,
-    const char *api_template_id, char id[WH_UUID_LEN + 1])
-{
-	struct db_arg	a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
+struct for_ctx {
+	char	*id;
+	int	*enabled;
+};
 
-	return db_exec_id(db, ST_WH_ENABLED_FOR, ARGS(a), id);
+static int
+for_row(void *vctx, const struct db_col *c, int n)
+{
+	struct for_ctx	*x = vctx;
+
+	(void)n;
+	memcpy(x->id, c[0].buf, WH_UUID_LEN + 1);
+	*x->enabled = c[1].buf[0] == '1';
+	return 0;
+}
+
+enum db_rc
+db_webhook_for(struct db *db, uint64_t user_id, const char *api_template_id,
+    char id[WH_UUID_LEN + 1], int *enabled)
+{
+	struct db_arg	 a[] = { ARG_INT(user_id), ARG_STR(api_template_id) };
+	char		 wid[WH_UUID_LEN + 1], flag[4];
+	struct db_col	 cols[] = { COL(wid), COL(flag) };
+	enum db_rc	 rc;
+
+	id[0] = '\0';
+	*enabled = 0;
+	rc = db_exec(db, ST_WH_FOR, ARGS(a), cols, 2, for_row,
+	    &(struct for_ctx){ id, enabled }, NULL);
+	return rc == DB_OK && id[0] == '\0' ? DB_NOTFOUND : rc;
+}
+
+enum db_rc
+db_sequence_next(struct db *db, const char *webhook_id)
+{
+	struct db_arg	a[] = { ARG_STR(webhook_id) };
+
+	return db_exec(db, ST_SEQ_NEXT, ARGS(a), NULL, 0, NULL, NULL, NULL);
+}
+
+enum db_rc
+db_sequence_last(struct db *db, const char *webhook_id, long long *last)
+{
+	struct db_arg	a[] = { ARG_STR(webhook_id) };
+	char		buf[24];
+	struct db_col	col[] = { COL(buf) };
+
+	*last = 0;
+	return db_exec(db, ST_SEQ_LAST, ARGS(a), col, 1, db_count_row, last,
+	    NULL);
 }
 
 enum db_rc

@@ -70,9 +70,17 @@ enum db_rc	db_webhook_update(struct db *, uint64_t user_id,
 enum db_rc	db_webhook_delete(struct db *, uint64_t user_id,
 		    const char *id);
 
-/* The user's enabled webhook for a template, into id; DB_NOTFOUND. */
-enum db_rc	db_webhook_enabled_for(struct db *, uint64_t user_id,
-		    const char *api_template_id, char id[WH_UUID_LEN + 1]);
+/* The user's webhook for a template, into id, and whether it is enabled;
+ * DB_NOTFOUND when there is none. */
+enum db_rc	db_webhook_for(struct db *, uint64_t user_id,
+		    const char *api_template_id, char id[WH_UUID_LEN + 1],
+		    int *enabled);
+/* Takes the webhook's next event number (its counter row locked until
+ * the transaction ends), for the delivery inserted next. */
+enum db_rc	db_sequence_next(struct db *, const char *webhook_id);
+/* The webhook's last event number (0 before its first event). */
+enum db_rc	db_sequence_last(struct db *, const char *webhook_id,
+		    long long *last);
 /* Locks the webhook row for the transaction; DB_NOTFOUND when it is gone.
  * Manual sends count under it; the dispatcher's recording takes the
  * webhooks' locks first, in id order, then the deliveries': the order the

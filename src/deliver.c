@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "actions.h"
 #include "config.h"
 #include "deliver.h"
 #include "log.h"
@@ -80,12 +81,48 @@ signatures(const struct dq_job_row *r, const struct crypto_keys *keys,
 	return rc;
 }
 
+/* " v1a,<new> v1a,<old>" appended to out (used bytes so far); 0, or -1
+ * when a signing key will not open or cannot sign. */
+static int
+asymmetric(const struct dq_job_row *r, const struct crypto_keys *keys,
+    const char *msg_id, long long ts, char *out, size_t outlen, size_t used)
+{
+	const unsigned char	*ct[2] = { r->signing_key, r->prev_signing_key };
+	const size_t		 ctn[2] = { r->signing_key_len,
+				    r->prev_signing_key_len };
+	const char		*kid[2] = { r->signing_key_id,
+				    r->prev_signing_key_id };
+	unsigned char		 seed[WH_SEALED_MAX];
+	char			 aad[WH_UUID_LEN + 16], sig[SIGN_V1A_LEN + 1];
+	size_t			 n;
+	int			 rc = 0;
+
+	act_signing_aad(r->webhook_id, aad);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (ctn[i] == 0)
+			continue;
+		if (crypto_open(keys, kid[i], aad, ct[i], ctn[i], seed, &n) == -1 ||
+		    n != SIGN_ED25519_SEED ||
+		    sign_v1a(seed, msg_id, ts, r->body, r->body_len, sig) == -1) {
+			rc = -1;
+			break;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
+		    used ? " " : "", sig);
+	}
+	explicit_bzero(seed, sizeof(seed));
+	return rc;
+}
+
+/* Every signature: two v1 (secret, and the one in its grace), two v1a. */
+#define SIGS_MAX	(2 * (SIGN_V1_LEN + 1) + 2 * (SIGN_V1A_LEN + 1) + 1)
+
 static int
 job_headers(struct job *j, const struct dq_job_row *r,
     const struct crypto_keys *keys)
 {
-	char		 line[2 * (SIGN_V1_LEN + 1) + 64];
-	char		 sigs[2 * (SIGN_V1_LEN + 1) + 1];
+	char		 line[SIGS_MAX + 64];
+	char		 sigs[SIGS_MAX];
 	long long	 ts = j->started_wall_ms / 1000;
 	const char	*fixed[] = { "Content-Type: application/json",
 	    "User-Agent: webhookd/" PACKAGE_VERSION, "Expect:" };
@@ -100,6 +137,17 @@ job_headers(struct job *j, const struct dq_job_row *r,
 		    "file)";
 		return 0;
 	}
+	if (asymmetric(r, keys, r->event_id, ts, sigs, sizeof(sigs),
+	    strlen(sigs)) == -1) {
+		log_error("delivery %s: the signing key of webhook %s cannot be "
+		    "decrypted with the key file (key %s or %s)", r->id,
+		    r->webhook_id, r->signing_key_id[0] ? r->signing_key_id : "-",
+		    r->prev_signing_key_id[0] ? r->prev_signing_key_id : "-");
+		j->not_sent = "not sent: the webhook's Ed25519 signing key cannot "
+		    "be decrypted by the service (its key is missing from the key "
+		    "file)";
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if ((j->headers = curl_slist_append(j->headers, fixed[i])) == NULL)
 			return -1;
@@ -109,6 +157,11 @@ job_headers(struct job *j, const struct dq_job_row *r,
 	snprintf(line, sizeof(line), "webhook-timestamp: %lld", ts);
 	if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
 		return -1;
+	if (r->sequence[0] != '\0') {
+		snprintf(line, sizeof(line), "webhook-sequence: %s", r->sequence);
+		if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
+			return -1;
+	}
 	if (sigs[0] != '\0') {
 		snprintf(line, sizeof(line), "webhook-signature: %s", sigs);
 		if ((j->headers = curl_slist_append(j->headers, line)) == NULL)
@@ -160,6 +213,7 @@ job_new(const struct dq_job_row *r, const struct conf *c,
 	memcpy(j->id, r->id, sizeof(j->id));
 	memcpy(j->event_id, r->event_id, sizeof(j->event_id));
 	memcpy(j->webhook_id, r->webhook_id, sizeof(j->webhook_id));
+	memcpy(j->sequence, r->sequence, sizeof(j->sequence));
 	j->claim = claim;
 	j->attempts = r->attempts;
 	j->attempt_limit = r->attempt_limit;

@@ -16,6 +16,7 @@ struct job {
 	char		 id[WH_UUID_LEN + 1];
 	char		 event_id[WH_UUID_LEN + 1];
 	char		 webhook_id[WH_UUID_LEN + 1];
+	char		 sequence[24];		/* webhook-sequence; "" for none */
 	uint64_t	 host;			/* fair_host_key of the url */
 	unsigned long long claim;
 	int		 attempts, attempt_limit, manual;

@@ -52,19 +52,21 @@ ingest_tx(struct db *db, const struct event_spec *e, struct event_result *r,
 {
 	char		 wid[WH_UUID_LEN + 1] = "";
 	char		*body;
+	int		 enabled = 1, numbered = e->webhook_id == NULL;
 	enum db_rc	 rc;
 
 	if (e->webhook_id != NULL)
 		snprintf(wid, sizeof(wid), "%s", e->webhook_id);
-	else if (e->enabled_webhook_id != NULL)
-		snprintf(wid, sizeof(wid), "%s", e->enabled_webhook_id);
-	else if ((rc = db_webhook_enabled_for(db, e->user_id, e->tpl->id,
-	    wid)) != DB_OK && rc != DB_NOTFOUND)
+	else if (e->owner_webhook_id != NULL) {
+		snprintf(wid, sizeof(wid), "%s", e->owner_webhook_id);
+		enabled = e->owner_enabled;
+	} else if ((rc = db_webhook_for(db, e->user_id, e->tpl->id, wid,
+	    &enabled)) != DB_OK && rc != DB_NOTFOUND)
 		return rc;
-	r->deliveries = wid[0] != '\0';
+	r->deliveries = wid[0] != '\0' && enabled;
 	if ((rc = db_event_insert(db, r->id, e->source_user_id,
 	    e->idempotency_key, e->user_id, e->tpl ? e->tpl->id : NULL,
-	    e->type, r->deliveries, dbnow)) != DB_OK || !r->deliveries)
+	    e->type, r->deliveries, dbnow)) != DB_OK || wid[0] == '\0')
 		return rc;
 	if ((body = delivery_body(e, wid, rfc)) == NULL)
 		return DB_ERR;
@@ -75,11 +77,19 @@ ingest_tx(struct db *db, const struct event_spec *e, struct event_result *r,
 		return DB_ERR;
 	}
 	crypto_uuid_v7(r->delivery_id);
+	if (numbered && (rc = db_sequence_next(db, wid)) != DB_OK) {
+		free(body);
+		return rc;
+	}
 	rc = db_delivery_insert(db, &(struct delivery_new){ .id = r->delivery_id,
 	    .event_id = r->id, .webhook_id = wid, .event_type = e->type,
 	    .body = body, .user_id = e->user_id, .manual = e->manual,
-	    .attempt_limit = e->attempt_limit, .now_db = dbnow });
+	    .attempt_limit = e->attempt_limit, .now_db = dbnow,
+	    .numbered = numbered, .kept_error = enabled ? NULL :
+	    "not sent: the webhook was disabled when the event came" });
 	free(body);
+	if (!enabled)
+		r->delivery_id[0] = '\0';
 	return rc;
 }
 

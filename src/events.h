@@ -16,9 +16,10 @@ struct event_spec {
 	uint64_t			 user_id;		/* the owner */
 	const struct template_row	*tpl;		/* NULL for a test */
 	const char			*webhook_id;	/* a test's target */
-	/* The owner's enabled webhook for tpl when the caller looked it up
-	 * already ("" for none); NULL: looked up here. */
-	const char			*enabled_webhook_id;
+	/* The owner's webhook for tpl when the caller looked it up already
+	 * ("" for none) and whether it is enabled; NULL: looked up here. */
+	const char			*owner_webhook_id;
+	int				 owner_enabled;
 	const char			*type;
 	json_object			*data;		/* not taken */
 	int				 manual;
@@ -35,7 +36,7 @@ struct event_spec {
 
 struct event_result {
 	char	id[WH_UUID_LEN + 1];
-	int	deliveries;			/* 0 or 1 */
+	int	deliveries;			/* 0 or 1: to be sent */
 	char	delivery_id[WH_UUID_LEN + 1];	/* "" when none or replayed */
 	int	replayed;			/* the idempotency key's answer */
 	int	too_large;	/* DB_ERR: the delivery body would be over
@@ -43,9 +44,11 @@ struct event_result {
 };
 
 /*
- * Writes the event and, when the owner has an enabled webhook for the
- * template (or a test names one), its pending delivery, in one
- * transaction: once this returns DB_OK the event cannot be lost.  A known
+ * Writes the event and, when the owner has a webhook for the template (or
+ * a test names one), its delivery, in one transaction: once this returns
+ * DB_OK the event cannot be lost.  A reported event takes the webhook's
+ * next sequence number; for a disabled webhook its delivery is kept as
+ * cancelled (listed, replayable) and not counted in deliveries.  A known
  * idempotency key gives the stored answer instead (replayed = 1), also
  * when two reports with the same key race.
  */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* fields.c: body members checked against a route's declared fields. */
+#include <limits.h>
 #include <string.h>
 
 #include "fields.h"
@@ -219,6 +220,21 @@ qc_limit(const struct query_field *f, const struct field_env *e,
 
 	if (valid_positive_int(s, WH_MAX_PAGE_SIZE, &v) == VALID_INT_BAD)
 		return "A valid positive integer is required.";
+	*(long long *)out = v;
+	return NULL;
+}
+
+/* A webhook's event number: 0 (before the first) or more; one too large
+ * to represent is past every event (the handler says which is last). */
+const char *
+qc_sequence(const struct query_field *f, const struct field_env *e,
+    const char *s, void *out)
+{
+	long long	v = 0;
+
+	if (strcmp(s, "0") != 0 &&
+	    valid_positive_int(s, LLONG_MAX, &v) == VALID_INT_BAD)
+		return "A valid non-negative integer is required.";
 	*(long long *)out = v;
 	return NULL;
 }

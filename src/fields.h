@@ -96,6 +96,9 @@ const char	*qc_uuid(const struct query_field *, const struct field_env *,
 		    const char *, void *);	/* char[WH_UUID_LEN + 1] */
 const char	*qc_cursor(const struct query_field *, const struct field_env *,
 		    const char *, void *);	/* struct field_cursor */
+const char	*qc_sequence(const struct query_field *,
+		    const struct field_env *, const char *, void *);
+						/* long long, 0 or more */
 
 struct query;
 /* The parameters of q that t's n fields name, into input (not zeroed;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* h_delivery.c: a webhook's deliveries: test, list (cursor), one with its
- * attempt log, redeliver. */
+ * attempt log, redeliver; its numbered events (catch-up). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "actions.h"
@@ -202,4 +203,145 @@ h_delivery_list(struct ctx *c)
 		ctx_db_error(c, rc);
 	else
 		answer_dlist(c, rows, n, limit, w.id);
+}
+
+/* The 400 of an after past the webhook's last event. */
+static void
+answer_unknown_sequence(struct ctx *c, long long last)
+{
+	char	msg[128];
+
+	snprintf(msg, sizeof(msg), "No event of this webhook has this "
+	    "sequence; its last is %lld.", last);
+	if (fields_error(&c->errors, "after", msg) == -1) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
+	c->errors = NULL;	/* taken */
+}
+
+/* One event of the page: its row and the body it was sent with. */
+static void
+render_event(struct jw *w, const struct event_row *e, const char *body,
+    size_t body_len)
+{
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, e->id);
+	jw_key(w, "sequence");
+	jw_int(w, e->sequence);
+	jw_key(w, "type");
+	jw_str(w, e->type);
+	jw_key(w, "created_at");
+	jw_str(w, e->created_at);
+	jw_key(w, "delivery_id");
+	jw_str(w, e->delivery_id);
+	jw_key(w, "delivery_status");
+	jw_str(w, e->status);
+	jw_key(w, "body");
+	jw_raw(w, body, body_len);
+	jw_obj_end(w);
+}
+
+/*
+ * {"last_sequence", "next", "results"}: of the n rows fetched (limit + 1
+ * asked), those that fit limit and WH_EVENTS_PAGE_BYTES of bodies (one at
+ * least), each body read as it is written.  next follows the last one
+ * written when any is left.  -1: database trouble, answered.
+ */
+static int
+answer_events(struct ctx *c, const struct event_row *rows, int n,
+    long long limit, long long last, const char *webhook_id, char *body,
+    size_t cap)
+{
+	struct buf	 b = { 0 };
+	struct jw	 w;
+	size_t		 len, bytes = 0;
+	long long	 shown = 0;
+	char		 after[24];
+	enum db_rc	 rc = DB_OK;
+	int		 more;
+
+	buf_reset(&c->resp->body);
+	jw_init(&w, &c->resp->body);
+	jw_obj(&w);
+	jw_key(&w, "last_sequence");
+	jw_int(&w, last);
+	jw_key(&w, "results");
+	jw_arr(&w);
+	for (int i = 0; i < n && shown < limit; i++) {
+		if (shown > 0 && bytes + (size_t)rows[i].body_len >
+		    WH_EVENTS_PAGE_BYTES)
+			break;
+		rc = db_delivery_body(c->svc->db, rows[i].delivery_id, body,
+		    cap, &len);
+		if (rc == DB_NOTFOUND)	/* purged since the list was read */
+			continue;
+		if (rc != DB_OK)
+			break;
+		render_event(&w, &rows[i], body, len);
+		bytes += len;
+		shown = i + 1;
+	}
+	if (rc != DB_OK && rc != DB_NOTFOUND) {
+		ctx_db_error(c, rc);
+		return -1;
+	}
+	jw_arr_end(&w);
+	more = shown < n;
+	jw_key(&w, "next");
+	snprintf(after, sizeof(after), "%lld",
+	    shown > 0 ? rows[shown - 1].sequence : 0);
+	if (!more)
+		jw_null(&w);
+	else if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/events/?",
+	    c->req->scheme ? c->req->scheme : "http",
+	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
+	    query_link_str(&b, c->req->query, "after", after) == 0)
+		jw_strn(&w, b.data, b.len);
+	else
+		w.err = 1;
+	jw_obj_end(&w);
+	resp_jw_done(c->resp, 200, &w);
+	buf_free(&b);
+	return 0;
+}
+
+void
+h_webhook_events(struct ctx *c)
+{
+	const struct event_list_input *in = &c->in.events;
+	struct webhook_row	 w;
+	struct event_row	*rows;
+	long long		 limit = in->has_limit ? in->limit :
+				    WH_DEFAULT_PAGE_SIZE;
+	long long		 after = in->has_after ? in->after : 0, last;
+	char			*body;
+	int			 n = 0;
+	enum db_rc		 rc;
+
+	if (owned_webhook(c, &w) == -1)
+		return;
+	if ((rc = db_sequence_last(c->svc->db, w.id, &last)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	if (after > last) {
+		answer_unknown_sequence(c, last);
+		return;
+	}
+	if ((rows = svc_rows(c->svc, sizeof(*rows), limit + 1)) == NULL ||
+	    (body = malloc(WH_MAX_DELIVERY_BODY + 1)) == NULL) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;
+	}
+	rc = db_event_list(c->svc->db, c->who.user_id, w.id, after, limit + 1,
+	    rows, &n);
+	if (rc != DB_OK)
+		ctx_db_error(c, rc);
+	else
+		(void)answer_events(c, rows, n, limit, last, w.id, body,
+		    WH_MAX_DELIVERY_BODY + 1);
+	free(body);
 }

@@ -10,8 +10,8 @@
 #include "valid.h"
 
 /*
- * Resolves the template (by id or name), the user and the user's enabled
- * webhook for it (wid, "" for none, NULL when not resolved) in one query;
+ * Resolves the template (by id or name), the user and the user's webhook
+ * for it (wid, "" for none, NULL when not resolved; *enabled) in one query;
  * when that finds nothing, looks them up one by one to say which is
  * unknown (field errors).  Returns -1 when answered (database trouble).
  * The webhook is read before the outbox transaction: one disabled or
@@ -20,7 +20,7 @@
 static int
 event_lookup(struct ctx *c, const struct event_input *in,
     struct template_row *tpl, uint64_t *user_id, char wid[WH_UUID_LEN + 1],
-    const char **resolved, json_object **errors)
+    int *enabled, const char **resolved, json_object **errors)
 {
 	char		id[WH_UUID_LEN + 1];
 	int		by_name = 0;
@@ -32,7 +32,7 @@ event_lookup(struct ctx *c, const struct event_input *in,
 		    strlen(in->api_template), id) != NULL;
 	if (in->api_template != NULL && in->user != NULL) {
 		rc = db_event_resolve(c->svc->db, by_name ? NULL : id,
-		    in->api_template, in->user, tpl, user_id, wid);
+		    in->api_template, in->user, tpl, user_id, wid, enabled);
 		if (rc == DB_OK) {
 			*resolved = wid;
 			return 0;
@@ -120,12 +120,13 @@ h_event_create(struct ctx *c)
 	char			 type[WH_MAX_TEMPLATE_NAME + 16];
 	char			 wid[WH_UUID_LEN + 1];
 	const char		*resolved;
+	int			 enabled = 0;
 	uint64_t		 user_id = 0;
 	enum db_rc		 rc;
 
 	/* The template and the user must exist: field errors too, unless
 	 * the key was sent before (the ingest replays it otherwise). */
-	if (event_lookup(c, in, &tpl, &user_id, wid, &resolved,
+	if (event_lookup(c, in, &tpl, &user_id, wid, &enabled, &resolved,
 	    &c->errors) == -1)
 		return;
 	if (c->errors != NULL && answer_replay(c, in->idempotency_key))
@@ -139,7 +140,8 @@ h_event_create(struct ctx *c)
 	rc = events_ingest(c->svc->db, &(struct event_spec){
 	    .source_user_id = c->who.user_id,
 	    .idempotency_key = in->idempotency_key, .user_id = user_id,
-	    .tpl = &tpl, .enabled_webhook_id = resolved, .type = type,
+	    .tpl = &tpl, .owner_webhook_id = resolved,
+	    .owner_enabled = enabled, .type = type,
 	    .data = in->data,
 	    .attempt_limit = 0 }, &r);	/* the dispatchers' schedule */
 	if (rc != DB_OK && r.too_large) {

@@ -72,6 +72,10 @@ void	h_webhook_test(struct ctx *);
 void	h_delivery_list(struct ctx *);
 void	h_delivery_get(struct ctx *);
 void	h_delivery_redeliver(struct ctx *);
+void	h_webhook_events(struct ctx *);
+void	h_signing_key_create(struct ctx *);
+void	h_signing_key_get(struct ctx *);
+void	h_signing_key_delete(struct ctx *);
 void	h_event_create(struct ctx *);
 
 /* Shared by the handlers (service.c). */

@@ -60,4 +60,8 @@ const struct query_field delivery_list_query[2] = {
 	Q(struct delivery_list_input, "limit", qc_limit, limit, has_limit),
 	Q(struct delivery_list_input, "cursor", qc_cursor, cursor, has_cursor),
 };
+const struct query_field event_list_query[2] = {
+	Q(struct event_list_input, "after", qc_sequence, after, has_after),
+	Q(struct event_list_input, "limit", qc_limit, limit, has_limit),
+};
 #undef Q

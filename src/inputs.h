@@ -46,12 +46,19 @@ struct delivery_list_input {
 	struct field_cursor	cursor;
 };
 
+/* GET /webhook/{id}/events/: ?after=&limit=. */
+struct event_list_input {
+	int			has_after, has_limit;
+	long long		after, limit;
+};
+
 union route_input {
 	struct webhook_input		webhook;
 	struct event_input		event;
 	struct page_input		page;
 	struct webhook_list_input	webhooks;
 	struct delivery_list_input	deliveries;
+	struct event_list_input		events;
 };
 
 /* The tables, with their lengths. */
@@ -63,5 +70,6 @@ extern const struct body_field	event_fields[4];
 extern const struct query_field	page_query[2];
 extern const struct query_field	webhook_list_query[4];
 extern const struct query_field	delivery_list_query[2];
+extern const struct query_field	event_list_query[2];
 
 #endif

@@ -191,3 +191,10 @@ jw_error(const struct jw *w)
 {
 	return w->err ? -1 : 0;
 }
+
+void
+jw_raw(struct jw *w, const char *s, size_t n)
+{
+	value_start(w);
+	put(w, s, n);
+}

@@ -35,6 +35,9 @@ void	jw_int(struct jw *, long long v);
 void	jw_int_or_null(struct jw *, long long v);	/* v < 0: null */
 void	jw_bool(struct jw *, int v);
 void	jw_null(struct jw *);
+/* A value written as it is: s must be one JSON value the service wrote
+ * itself (a stored delivery body). */
+void	jw_raw(struct jw *, const char *s, size_t n);
 
 /* 0, or -1 when anything went wrong since jw_init. */
 int	jw_error(const struct jw *);

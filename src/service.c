@@ -74,6 +74,8 @@ row_size_max(void)
 		m = sizeof(struct delivery_row);
 	if (sizeof(struct attempt_row) > m)
 		m = sizeof(struct attempt_row);
+	if (sizeof(struct event_row) > m)
+		m = sizeof(struct event_row);
 	return m;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* sign.c: Standard Webhooks signing with libgcrypt's HMAC and nettle's base64. */
+/* sign.c: Standard Webhooks signing with libgcrypt's HMAC and Ed25519 and
+ * nettle's base64. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gcrypt.h>
@@ -55,5 +57,88 @@ sign_v1(const unsigned char *key, size_t keylen, const char *id, long long ts,
 	}
 	gcry_mac_close(h);
 	explicit_bzero(mac, sizeof(mac));
+	return rc;
+}
+
+/* The n bytes of the value of token name in s, into out; -1 when absent
+ * or of another length. */
+static int
+sexp_bytes(gcry_sexp_t s, const char *name, unsigned char *out, size_t n)
+{
+	gcry_sexp_t	 t = gcry_sexp_find_token(s, name, 0);
+	const char	*p;
+	size_t		 len = 0;
+	int		 rc = -1;
+
+	if (t != NULL && (p = gcry_sexp_nth_data(t, 1, &len)) != NULL &&
+	    len == n) {
+		memcpy(out, p, n);
+		rc = 0;
+	}
+	gcry_sexp_release(t);
+	return rc;
+}
+
+int
+sign_ed25519_new(unsigned char seed[SIGN_ED25519_SEED],
+    unsigned char pub[SIGN_ED25519_PUB])
+{
+	gcry_sexp_t	parms = NULL, key = NULL;
+	int		rc = -1;
+
+	if (gcry_sexp_build(&parms, NULL,
+	    "(genkey (ecc (curve Ed25519) (flags eddsa)))") == 0 &&
+	    gcry_pk_genkey(&key, parms) == 0 &&
+	    sexp_bytes(key, "d", seed, SIGN_ED25519_SEED) == 0 &&
+	    sexp_bytes(key, "q", pub, SIGN_ED25519_PUB) == 0)
+		rc = 0;
+	gcry_sexp_release(parms);
+	gcry_sexp_release(key);	/* secure memory: wiped by libgcrypt */
+	return rc;
+}
+
+void
+sign_whpk(const unsigned char pub[SIGN_ED25519_PUB],
+    char out[SIGN_WHPK_LEN + 1])
+{
+	memcpy(out, "whpk_", 5);
+	base64_encode_raw(out + 5, SIGN_ED25519_PUB, pub);
+	out[SIGN_WHPK_LEN] = '\0';
+}
+
+int
+sign_v1a(const unsigned char seed[SIGN_ED25519_SEED], const char *id,
+    long long ts, const char *body, size_t n, char out[SIGN_V1A_LEN + 1])
+{
+	gcry_sexp_t	 key = NULL, data = NULL, sig = NULL;
+	unsigned char	 rs[64];
+	char		*msg;
+	size_t		 idn = strlen(id), len;
+	int		 tn, rc = -1;
+
+	/* EdDSA hashes the whole message twice: it is signed in one piece. */
+	if ((msg = malloc(idn + 48 + n)) == NULL)
+		return -1;
+	memcpy(msg, id, idn);
+	tn = snprintf(msg + idn, 48, ".%lld.", ts);
+	memcpy(msg + idn + (size_t)tn, body, n);
+	len = idn + (size_t)tn + n;
+	if (gcry_sexp_build(&key, NULL, "(private-key (ecc (curve Ed25519) "
+	    "(flags eddsa) (d %b)))", SIGN_ED25519_SEED, seed) == 0 &&
+	    gcry_sexp_build(&data, NULL, "(data (flags eddsa) (hash-algo "
+	    "sha512) (value %b))", (int)len, msg) == 0 &&
+	    gcry_pk_sign(&sig, data, key) == 0 &&
+	    sexp_bytes(sig, "r", rs, 32) == 0 &&
+	    sexp_bytes(sig, "s", rs + 32, 32) == 0) {
+		memcpy(out, "v1a,", 4);
+		base64_encode_raw(out + 4, sizeof(rs), rs);
+		out[SIGN_V1A_LEN] = '\0';
+		rc = 0;
+	}
+	gcry_sexp_release(key);
+	gcry_sexp_release(data);
+	gcry_sexp_release(sig);
+	free(msg);
+	explicit_bzero(rs, sizeof(rs));
 	return rc;
 }

@@ -6,6 +6,10 @@
 #include <stddef.h>
 
 #define SIGN_V1_LEN	47	/* "v1," and 44 base64 characters */
+#define SIGN_V1A_LEN	92	/* "v1a," and 88 base64 characters */
+#define SIGN_ED25519_SEED 32	/* an Ed25519 private key (RFC 8032) */
+#define SIGN_ED25519_PUB 32
+#define SIGN_WHPK_LEN	49	/* "whpk_" and 44 base64 characters */
 
 /*
  * The HMAC key of a webhook secret: for "whsec_<base64>" the decoded
@@ -20,5 +24,26 @@ size_t	sign_key(const char *secret, size_t n, unsigned char *key);
  */
 int	sign_v1(const unsigned char *key, size_t keylen, const char *id,
 	    long long ts, const char *body, size_t n, char out[SIGN_V1_LEN + 1]);
+
+/*
+ * A new Ed25519 key pair from libgcrypt's strong randomness: the private
+ * seed and the public key, 32 bytes each.  Returns 0 or -1.
+ */
+int	sign_ed25519_new(unsigned char seed[SIGN_ED25519_SEED],
+	    unsigned char pub[SIGN_ED25519_PUB]);
+
+/* The Standard Webhooks form of a public key: "whpk_<base64>". */
+void	sign_whpk(const unsigned char pub[SIGN_ED25519_PUB],
+	    char out[SIGN_WHPK_LEN + 1]);
+
+/*
+ * Writes "v1a,<base64 Ed25519(seed, id "." ts "." body)>" into out
+ * (SIGN_V1A_LEN + 1 bytes): the asymmetric signature of Standard Webhooks,
+ * which a receiver checks with the public key alone.  Returns 0, or -1
+ * when out of memory or libgcrypt fails.
+ */
+int	sign_v1a(const unsigned char seed[SIGN_ED25519_SEED], const char *id,
+	    long long ts, const char *body, size_t n,
+	    char out[SIGN_V1A_LEN + 1]);
 
 #endif

@@ -22,6 +22,13 @@ void	time_db_at(long long wall_ms, char db[TIME_DB_LEN + 1]);
  */
 int	time_db_from_digits(const char d[20], char db[TIME_DB_LEN + 1]);
 
+/*
+ * An RFC 3339 time ("2026-11-29T10:30:00Z", "...T10:30:00.123456+01:00";
+ * 't' and 'z' too; at most 6 fraction digits) as a DATETIME(6) literal in
+ * UTC: 0, or -1 when it is not one (or not within years 1000 to 9999).
+ */
+int	time_db_from_rfc3339(const char *s, size_t n, char db[TIME_DB_LEN + 1]);
+
 /* Milliseconds since the epoch (CLOCK_REALTIME) and of CLOCK_MONOTONIC. */
 long long	time_wall_ms(void);
 long long	time_mono_ms(void);

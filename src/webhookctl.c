@@ -332,6 +332,7 @@ cmd_emit(struct cli *c)
 	char			 id[WH_UUID_LEN + 1], type[WH_MAX_TEMPLATE_NAME + 16];
 	char			 wid[WH_UUID_LEN + 1];
 	uint64_t		 uid;
+	int			 enabled;
 	enum db_rc		 rc;
 
 	if (c->argc < 4)
@@ -344,7 +345,8 @@ cmd_emit(struct cli *c)
 		return 1;
 	}
 	rc = db_event_resolve(c->db, valid_uuid(c->argv[1], strlen(c->argv[1]),
-	    id) == NULL ? id : NULL, c->argv[1], c->argv[2], &tpl, &uid, wid);
+	    id) == NULL ? id : NULL, c->argv[1], c->argv[2], &tpl, &uid, wid,
+	    &enabled);
 	if (rc != DB_OK) {
 		json_object_put(data);
 		return fail(c, "template or user", rc);
@@ -352,7 +354,8 @@ cmd_emit(struct cli *c)
 	snprintf(type, sizeof(type), "%s.completed", tpl.name);
 	rc = events_ingest(c->db, &(struct event_spec){ .source_user_id = uid,
 	    .idempotency_key = key, .user_id = uid, .tpl = &tpl, .type = type,
-	    .enabled_webhook_id = wid, .data = data, .attempt_limit = 0 }, &r);
+	    .owner_webhook_id = wid, .owner_enabled = enabled, .data = data,
+	    .attempt_limit = 0 }, &r);
 	json_object_put(data);
 	if (rc != DB_OK)
 		return fail(c, "emit", rc);

@@ -48,6 +48,8 @@
 #define WH_MAX_DELIVERY_BODY   (WH_MAX_EVENT_BODY + WH_DELIVERY_ENVELOPE)
 #define WH_MAX_ATTEMPTS        100           /* of one delivery, redeliveries included */
 #define WH_MAX_ATTEMPT_LOG     100           /* newest attempts in attempt_log */
+#define WH_EVENTS_PAGE_BYTES   (1024 * 1024) /* bodies on one page of GET .../events/
+                                                (at least one event) */
 #define WH_MANUAL_PENDING      100           /* default manual_pending_max */
 #define WH_DISPATCH_PER_WEBHOOK 4            /* default dispatcher_per_webhook */
 #define WH_DISPATCH_PER_HOST   16            /* default dispatcher_per_host */

@@ -342,14 +342,33 @@ profile_api() {
 	sanitizer_scan "dispatcher logs" "$LOGS"/dispatcher-*.log "$LOGS"/asan-dispatcher.*
 }
 
+# npm_deps DIR MODULE: DIR's npm packages (npm ci from its lock), unless
+# node_modules/MODULE is newer than the lock; bails when npm fails.
+npm_deps() {
+	local dir=$1 module=$2 label=${1#"$SRC"/}
+	local -a npm_cmd=(npm ci)
+	[[ -f $dir/package-lock.json ]] || npm_cmd=(npm install)
+	if [[ -d $dir/node_modules/$module ]] && [[ $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+		ok "$label: node_modules up to date"
+	elif (cd "$dir" && timeout 300 "${npm_cmd[@]}" --no-audit --no-fund) >"$LOGS/npm-${label//\//-}.log" 2>&1 </dev/null; then
+		ok "$label: ${npm_cmd[*]}"
+	else
+		show "$LOGS/npm-${label//\//-}.log" 15
+		bail "$label: ${npm_cmd[*]} (see $LOGS/npm-${label//\//-}.log)"
+	fi
+}
+
 profile_deliveries() {
 	local rc sdir=$STATE/suite
 	local -a extra=() left=()
 	read -ra extra <<<"${CHECK_DELIVERIES_CONF:-}"
 	PORT_BASE=18180
 	stack_up allow_private_endpoints=true "dispatcher_notify=$STATE/run/dispatch.sock" "${extra[@]}"
+	# the Standard Webhooks reference verifiers the suite runs
+	npm_deps "$SRC/tests/verifiers" standardwebhooks
 	mkdir -p "$sdir"
-	BASE_URL="http://127.0.0.1:$PORT" \
+	VERIFIERS_DIR="$SRC/tests/verifiers" \
+		BASE_URL="http://127.0.0.1:$PORT" \
 		WEBHOOKCTL="$BIN/webhookctl -c $STATE/webhookd.conf" \
 		WEBHOOKD_CONF="$STATE/webhookd.conf" \
 		DISPATCHER="$BIN/webhook-dispatcher" \
@@ -382,22 +401,14 @@ profile_deliveries() {
 # downloaded browser).
 profile_console() {
 	local dir=$SRC/tests/browser cport tok code rc shots=$STATE/screenshots
-	local -a npm_cmd=(npm ci) left=()
+	local -a left=()
 	PORT_BASE=18080
 	cport=$(stack_free_port 18280)
 	stack_up allow_private_endpoints=false "cors_origins=http://127.0.0.1:$cport" \
 		"dispatcher_notify=$STATE/run/dispatch.sock"
 	dispatcher_up
-	[[ -f $dir/package-lock.json ]] || npm_cmd=(npm install)
 	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-	if [[ -d $dir/node_modules/playwright-core ]] && [[ $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
-		ok "tests/browser: node_modules up to date"
-	elif (cd "$dir" && timeout 300 "${npm_cmd[@]}" --no-audit --no-fund) >"$LOGS/npm.log" 2>&1 </dev/null; then
-		ok "tests/browser: ${npm_cmd[*]}"
-	else
-		show "$LOGS/npm.log" 15
-		bail "tests/browser: ${npm_cmd[*]} (see $LOGS/npm.log)"
-	fi
+	npm_deps "$dir" playwright-core
 	if ! stack_console_start "$STATE" console "127.0.0.1:$cport" "$SRC" >"$LOGS/console-nginx.log" 2>&1; then
 		show "$LOGS/console-nginx.log"
 		bail "console nginx on 127.0.0.1:$cport"

@@ -98,12 +98,15 @@ class Request:
                      secret, False when none does (or the header is missing while
                      secrets are registered), None when no secret is registered
                      for the webhook
+    secrets          the webhook's registered secrets when it arrived
+    public_keys      its registered Ed25519 public keys (whpk_...) then: v1a
+                     signatures are checked by tests/verifiers (Node's Ed25519)
     ts_ok            webhook-timestamp is an integer within TIMESTAMP_TOLERANCE s
     """
 
     __slots__ = ("t", "wall", "method", "path", "query", "route", "headers", "header_list",
                  "body", "json", "webhook_id", "timestamp", "signatures", "sig_entries",
-                 "sig_match", "verified", "ts_ok", "secrets")
+                 "sig_match", "verified", "ts_ok", "secrets", "public_keys")
 
     def __repr__(self):
         return "<Request %s %s%s id=%s verified=%s>" % (
@@ -175,6 +178,7 @@ class Receiver:
         self._cond = threading.Condition(self._lock)
         self._reqs = []
         self._secrets = {}      # webhook id -> [secret, ...] newest first
+        self._public_keys = {}  # webhook id -> [whpk_..., ...] newest first
         self._codes = {}        # switch name -> status
         self._counts = {}       # path+query -> requests so far
         self._active = {}       # path prefix -> requests being answered now
@@ -204,6 +208,11 @@ class Receiver:
         """The secrets valid for a webhook, newest first ([] or None: none)."""
         with self._lock:
             self._secrets[webhook_id] = list(secrets or [])
+
+    def set_public_keys(self, webhook_id, keys):
+        """The Ed25519 public keys (whpk_...) a webhook signs v1a with."""
+        with self._lock:
+            self._public_keys[webhook_id] = list(keys or [])
 
     def set_code(self, name, code):
         with self._lock:
@@ -279,7 +288,9 @@ class Receiver:
         wid = r.json.get("webhook") if isinstance(r.json, dict) else None
         with self._lock:
             secrets = self._secrets.get(wid) if isinstance(wid, str) else None
+            pks = self._public_keys.get(wid) if isinstance(wid, str) else None
         r.secrets = list(secrets) if secrets else []
+        r.public_keys = list(pks) if pks else []
         r.sig_match = []
         if r.webhook_id is not None and r.timestamp is not None:
             expected = []

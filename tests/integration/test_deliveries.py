@@ -1129,6 +1129,228 @@ def test_signatures_plain_and_whsec_secrets():
 
 
 @test
+def test_each_webhook_numbers_its_events_and_retries_keep_the_number():
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("seq")
+    h = make_hook(u, T()[0], "flaky?fail=1")             # the first request fails, is retried
+    h2 = make_hook(u, T()[1], "ok")
+    evs = [emit(svc, u, T()[0], {"n": i}, deliveries=1) for i in range(3)]
+    e2 = emit(svc, u, T()[1], {"n": 9}, deliveries=1)
+    for e in evs:
+        wait_delivery(h, e)
+    wait_delivery(h2, e2)
+    seqs = {}
+    for r in h.reqs():
+        seqs.setdefault(r.webhook_id, []).append(r.headers.get("webhook-sequence"))
+    check(len(seqs.get(evs[0], [])) == 2, "the first event was not retried once: %r" % (seqs.get(evs[0]),))
+    for i, e in enumerate(evs):
+        check(seqs.get(e) and set(seqs[e]) == {str(i + 1)},
+              "event %d: webhook-sequence %r on its attempts, expected %d on each" % (i + 1, seqs.get(e), i + 1))
+    got = [r.headers.get("webhook-sequence") for r in h2.reqs()]
+    check(got == ["1"], "the other webhook's first event: webhook-sequence %r, expected ['1']" % (got,))
+    # a test delivery is not one of the webhook's events: no number
+    expect(api("POST", h2.path("test/"), u), 202)
+    got = receiver().wait(2, prefix=h2.prefix, timeout=10)
+    check(len(got) == 2, "the test delivery did not arrive")
+    check("webhook-sequence" not in got[1].headers,
+          "a test delivery carries webhook-sequence %r" % got[1].headers.get("webhook-sequence"))
+    b = expect(api("GET", h2.path("events/"), u), 200)
+    check(b["last_sequence"] == 1 and [x["id"] for x in b["results"]] == [e2],
+          "the test delivery is listed among the events: %r" % (b,))
+
+
+@test
+def test_a_disabled_webhooks_events_are_kept_and_listed_after_a_sequence():
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("catchup")
+    h = make_hook(u, T()[0], "ok")
+    e1 = emit(svc, u, T()[0], {"n": 1, "text": "caf\u00e9 \u2713"}, deliveries=1)
+    wait_delivery(h, e1)
+    patch(h, {"status": "disabled"})
+    kept = [emit(svc, u, T()[0], {"n": i}, deliveries=0) for i in (2, 3, 4)]
+    settle()
+    check(len(h.reqs()) == 1, "a disabled webhook was sent %d requests" % (len(h.reqs()) - 1))
+    b = expect(api("GET", h.path("events/"), u), 200)
+    check(b["last_sequence"] == 4 and b["next"] is None, "last_sequence/next: %r/%r" % (
+        b.get("last_sequence"), b.get("next")))
+    check([x["sequence"] for x in b["results"]] == [1, 2, 3, 4], "sequences %r" % (
+        [x["sequence"] for x in b["results"]],))
+    check([x["id"] for x in b["results"]] == [e1] + kept, "the events' ids are not the ones reported")
+    st = [x["delivery_status"] for x in b["results"]]
+    check(st == ["succeeded", "cancelled", "cancelled", "cancelled"], "delivery_status %r" % (st,))
+    sent = h.reqs()[0]
+    check(b["results"][0]["body"] == sent.json, "the listed body %r is not the one sent %r" % (
+        b["results"][0]["body"], sent.json))
+    check(b["results"][0]["body"]["data"]["text"] == "caf\u00e9 \u2713", "non-ASCII data changed")
+    for x, n in zip(b["results"][1:], (2, 3, 4)):
+        check(x["body"]["data"] == {"n": n} and x["body"]["webhook"] == h.id
+              and x["body"]["type"] == x["type"] == T()[0]["name"] + ".completed",
+              "kept event %d: %r" % (n, x))
+    # cursor pages: after, limit, next
+    r = api("GET", h.path("events/?after=1&limit=2&x=y"), u)
+    b = expect(r, 200)
+    check([x["sequence"] for x in b["results"]] == [2, 3], "after=1&limit=2 gave %r" % (
+        [x["sequence"] for x in b["results"]],), r)
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(b["next"] or "").query)
+    check(q.get("after") == ["3"] and q.get("limit") == ["2"] and q.get("x") == ["y"],
+          "next %r does not carry after=3 and the other parameters" % b["next"], r)
+    r = follow(b["next"], u)
+    b = expect(r, 200)
+    check([x["sequence"] for x in b["results"]] == [4] and b["next"] is None, "the last page: %r" % (b,), r)
+    b = expect(api("GET", h.path("events/?after=4"), u), 200)
+    check(b["results"] == [] and b["next"] is None, "after the last: %r" % (b,))
+    # bad input: the contract's errors
+    for q in ("after=5", "after=-1", "after=abc", "after=1.5", "after=99999999999999999999"):
+        expect_error(api("GET", h.path("events/?" + q), u), 400, "invalid", ["after"])
+    expect_error(api("GET", h.path("events/?limit=0"), u), 400, "invalid", ["limit"])
+    expect_error(api("GET", h.path("events/"), new_user("catchup_other")), 404, "not_found")
+    expect_error(api("GET", WEBHOOKS + str(uuid.uuid4()) + "/events/", u), 404, "not_found")
+    # enabled again: the numbering goes on, and only new events are sent
+    patch(h, {"status": "enabled"})
+    e5 = emit(svc, u, T()[0], {"n": 5}, deliveries=1)
+    wait_delivery(h, e5)
+    reqs = h.reqs()
+    check(len(reqs) == 2 and reqs[1].webhook_id == e5 and reqs[1].headers.get("webhook-sequence") == "5",
+          "after re-enabling: %r" % ([(x.webhook_id, x.headers.get("webhook-sequence")) for x in reqs],))
+
+
+VERIFIERS_DIR = os.environ.get("VERIFIERS_DIR", "").strip()
+WHPK_RE = re.compile(r"^whpk_[A-Za-z0-9+/]{43}=$")
+V1A_RE = re.compile(r"^v1a,[A-Za-z0-9+/]{86}==$")
+
+
+def whsec_of(secret):
+    """A secret as the reference libraries take it: whsec_ and the base64 of
+    the HMAC key the service signs with (receiver.signing_key)."""
+    return "whsec_" + base64.b64encode(rxmod.signing_key(secret)).decode()
+
+
+def reference_verify(items):
+    """Runs tests/verifiers/verify.mjs (the npm packages standardwebhooks and
+    svix for v1, Node's Ed25519 for v1a) over items: (request, secrets,
+    public_keys, signature header or None for the one received).  Returns
+    its results, one dict per item."""
+    check(VERIFIERS_DIR and os.path.isfile(os.path.join(VERIFIERS_DIR, "verify.mjs")),
+          "VERIFIERS_DIR=%r has no verify.mjs (run-stack.sh installs tests/verifiers)" % VERIFIERS_DIR)
+    data = [{"id": r.webhook_id, "timestamp": r.timestamp,
+             "signature": sig if sig is not None else r.headers.get("webhook-signature", ""),
+             "body_b64": base64.b64encode(r.body).decode(), "at": int(r.wall),
+             "secrets": [whsec_of(s) for s in secrets], "public_keys": list(pks)}
+            for r, secrets, pks, sig in items]
+    p = subprocess.run(["node", os.path.join(VERIFIERS_DIR, "verify.mjs")], input=json.dumps(data),
+                       capture_output=True, text=True, timeout=120)
+    check(p.returncode == 0, "verify.mjs exited %d: %s" % (p.returncode, p.stderr.strip()[-600:]))
+    out = json.loads(p.stdout)
+    check(len(out) == len(items), "verify.mjs answered %d of %d" % (len(out), len(items)))
+    return out
+
+
+def signing_key(hook, method="POST", status=201):
+    r = api(method, hook.path("signing-key/"), hook.user)
+    b = expect(r, status)
+    if status in (200, 201):
+        check(set(b) == {"public_key", "created_at", "previous_public_key", "previous_expires_at"},
+              "signing key keys %s" % sorted(b), r)
+        check(WHPK_RE.match(b["public_key"] or ""), "public_key %r is not whpk_<base64 of 32 bytes>"
+              % b["public_key"], r)
+        check(TS_RE.match(b["created_at"] or ""), "created_at %r" % b["created_at"], r)
+        check("private" not in r.body.decode("utf-8", "replace").lower(), "a private key in the answer", r)
+    if status == 201:
+        check(r.header("Location") == "/webhooks/v1/webhook/%s/signing-key/" % hook.id,
+              "Location %r" % r.header("Location"), r)
+    return b
+
+
+@test
+def test_signing_keys_sign_v1a_rotate_and_are_removed():
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("ed")
+    whsec = "whsec_" + base64.b64encode(os.urandom(32)).decode()
+    h = make_hook(u, T()[0], "ok", secret=whsec)
+    h2 = make_hook(u, T()[1], "ok")                         # no secret: v1a alone
+    expect_error(api("GET", h.path("signing-key/"), u), 404, "not_found")
+    expect_error(api("DELETE", h.path("signing-key/"), u), 404, "not_found")
+    k1 = signing_key(h)
+    check(k1["previous_public_key"] is None and k1["previous_expires_at"] is None, "a first key has a previous: %r" % k1)
+    check(signing_key(h, "GET", 200) == k1, "GET shows another key than POST made")
+    receiver().set_public_keys(h.id, [k1["public_key"]])
+    k2only = signing_key(h2)
+    receiver().set_public_keys(h2.id, [k2only["public_key"]])
+    # another user sees none of it
+    other = new_user("ed_other")
+    for m in ("POST", "GET", "DELETE"):
+        expect_error(api(m, h.path("signing-key/"), other), 404, "not_found")
+    data = {"name": "\u00c9l\u00e8ve \u2713 \U0001F600", "score": 17}
+    e1 = emit(svc, u, T()[0], data, deliveries=1)
+    e2 = emit(svc, u, T()[1], data, deliveries=1)
+    r1 = receiver().wait(1, prefix=h.prefix, timeout=10)
+    r2 = receiver().wait(1, prefix=h2.prefix, timeout=10)
+    check(r1 and r2, "not delivered")
+    r1, r2 = r1[0], r2[0]
+    e = r1.headers.get("webhook-signature", "").split(" ")
+    check(len(e) == 2 and e[0].startswith("v1,") and V1A_RE.match(e[1]),
+          "with a secret and a key: webhook-signature %r, expected 'v1,... v1a,...'" % e)
+    e = r2.headers.get("webhook-signature", "").split(" ")
+    check(len(e) == 1 and V1A_RE.match(e[0]), "with a key alone: webhook-signature %r" % e)
+    res = reference_verify([(r1, [whsec], [k1["public_key"]], None), (r2, [], [k2only["public_key"]], None)])
+    check(res[0]["standardwebhooks"] == [True] and res[0]["svix"] == [True],
+          "standardwebhooks/svix refuse the v1 signature next to a v1a one: %r" % res[0])
+    check(res[0]["v1a"] == [True] and res[1]["v1a"] == [True], "v1a does not verify with the public key: %r" % res)
+    for x in res:
+        t = x["tampered"]
+        check(not any(t["standardwebhooks"] + t["svix"] + t["v1a"]), "a tampered body verifies: %r" % t)
+    check(json.loads(r1.body)["data"] == data, "the non-ASCII body changed on the way")
+    # rotation: the new key first, the old one signing on during the grace
+    k2 = signing_key(h)
+    check(k2["public_key"] != k1["public_key"], "the rotated key is the same")
+    check(k2["previous_public_key"] == k1["public_key"], "previous_public_key %r" % k2["previous_public_key"])
+    grace = int(conf_get(WEBHOOKD_CONF, "secret_rotation_grace", "86400"))
+    left = parse_ts(k2["previous_expires_at"]).timestamp() - time.time()
+    check(grace - 120 < left <= grace + 5, "the old key expires in %.0f s, expected about %d" % (left, grace))
+    receiver().set_public_keys(h.id, [k2["public_key"], k1["public_key"]])
+    e3 = emit(svc, u, T()[0], data, deliveries=1)
+    r3 = receiver().wait(1, prefix=h.prefix, event_id=e3, timeout=10)
+    check(r3, "not delivered during the rotation")
+    r3 = r3[0]
+    e = r3.headers.get("webhook-signature", "").split(" ")
+    check(len(e) == 3 and e[0].startswith("v1,") and V1A_RE.match(e[1]) and V1A_RE.match(e[2]),
+          "during the rotation: webhook-signature %r, expected v1 and two v1a" % e)
+    res = reference_verify([(r3, [whsec], [k2["public_key"], k1["public_key"]], None),
+                            (r3, [], [k2["public_key"], k1["public_key"]], e[1]),
+                            (r3, [], [k2["public_key"], k1["public_key"]], e[2])])
+    check(res[0]["v1a"] == [True, True] and res[0]["svix"] == [True], "during the rotation: %r" % res[0])
+    check(res[1]["v1a"] == [True, False] and res[2]["v1a"] == [False, True],
+          "the new key's v1a is not first: %r, %r" % (res[1]["v1a"], res[2]["v1a"]))
+    # the grace over: the new key alone
+    sql("UPDATE webhooks SET prev_signing_until = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = '%s';" % h.id)
+    check(signing_key(h, "GET", 200)["previous_public_key"] is None, "the expired key is still shown")
+    e4 = emit(svc, u, T()[0], data, deliveries=1)
+    r4 = receiver().wait(1, prefix=h.prefix, event_id=e4, timeout=10)
+    check(r4, "not delivered after the grace")
+    e = r4[0].headers.get("webhook-signature", "").split(" ")
+    check(len(e) == 2 and V1A_RE.match(e[1]), "after the grace: %r" % e)
+    res = reference_verify([(r4[0], [], [k2["public_key"], k1["public_key"]], None)])
+    check(res[0]["v1a"] == [True, False], "after the grace the old key still signs: %r" % res[0])
+    # removed: no v1a at all
+    r = api("DELETE", h.path("signing-key/"), u)
+    check(r.status == 204, "DELETE answered %d" % r.status, r)
+    expect_error(api("GET", h.path("signing-key/"), u), 404, "not_found")
+    expect_error(api("DELETE", h.path("signing-key/"), u), 404, "not_found")
+    receiver().set_public_keys(h.id, [])
+    e5 = emit(svc, u, T()[0], data, deliveries=1)
+    r5 = receiver().wait(1, prefix=h.prefix, event_id=e5, timeout=10)
+    check(r5, "not delivered after the key was removed")
+    e = r5[0].headers.get("webhook-signature", "").split(" ")
+    check(len(e) == 1 and e[0].startswith("v1,"), "after DELETE: webhook-signature %r" % e)
+    for eid in (e1, e3, e4, e5):
+        wait_delivery(h, eid)
+    wait_delivery(h2, e2)
+
+
+@test
 def test_signatures_during_secret_rotation():
     main_dispatcher()
     svc = new_service()
@@ -2519,9 +2741,11 @@ def test_every_signed_request_verified():
     check(not bad, "%d of %d signed requests do not verify: %r" % (len(bad), len(signed), bad[:3]))
     late = [q for q in reqs if q.webhook_id and not q.ts_ok]
     check(not late, "%d requests with a bad webhook-timestamp: %r" % (len(late), late[:3]))
-    nosig = [q for q in reqs if not q.secrets and "webhook-signature" in q.headers and q.json
-             and q.json.get("webhook") in rx._secrets]
-    check(not nosig, "signatures on requests of webhooks without a secret: %r" % nosig[:3])
+    nosig = [q for q in reqs if not q.secrets and any(e.startswith("v1,") for e in q.sig_entries)
+             and q.json and q.json.get("webhook") in rx._secrets]
+    check(not nosig, "v1 signatures on requests of webhooks without a secret: %r" % nosig[:3])
+    stray = [q for q in reqs if not q.public_keys and any(e.startswith("v1a,") for e in q.sig_entries)]
+    check(not stray, "v1a signatures on requests of webhooks without a signing key: %r" % stray[:3])
 
 
 @test
@@ -2589,6 +2813,33 @@ def _stop_everything():
             RX.stop()
         except Exception:  # noqa: BLE001
             pass
+
+
+@test
+def test_every_signed_delivery_verifies_with_the_reference_libraries():
+    """Every signed delivery this suite received, checked by what receivers
+    use: standardwebhooks and svix agree with the suite's own HMAC check for
+    each registered secret, v1a verifies with a registered public key, and
+    the same delivery with its body changed is refused by all of them."""
+    reqs = [r for r in receiver().requests() if r.headers.get("webhook-signature")
+            and r.webhook_id and r.timestamp and (r.secrets or r.public_keys)]
+    check(len(reqs) >= 20, "only %d signed deliveries to check" % len(reqs))
+    res = reference_verify([(r, r.secrets, r.public_keys, None) for r in reqs])
+    bad = []
+    for r, x in zip(reqs, res):
+        own = [any(m == i for m in r.sig_match) for i in range(len(r.secrets))]
+        if x["standardwebhooks"] != own or x["svix"] != own:
+            bad.append("%s: own check %r, standardwebhooks %r, svix %r" % (
+                r.webhook_id, own, x["standardwebhooks"], x["svix"]))
+        has_v1a = any(e.startswith("v1a,") for e in r.sig_entries)
+        if r.public_keys and has_v1a and not any(x["v1a"]):
+            bad.append("%s: v1a verifies with none of %r" % (r.webhook_id, r.public_keys))
+        t = x["tampered"]
+        if any(t["standardwebhooks"] + t["svix"] + t["v1a"]):
+            bad.append("%s: the tampered body verifies: %r" % (r.webhook_id, t))
+    check(not bad, "%d of %d deliveries: %s" % (len(bad), len(reqs), "; ".join(bad[:5])))
+    print("#   %d signed deliveries verified with standardwebhooks and svix (%d with v1a); tampered copies refused"
+          % (len(reqs), sum(1 for r in reqs if r.public_keys)))
 
 
 @test

@@ -78,7 +78,7 @@ static void
 delivery_insert_arguments(void **state)
 {
 	struct delivery_new	 d = { DL1, EV1, WH1, "push", "{\"a\":1}", USER,
-	    1, 5, NOW };
+	    1, 5, NOW, 1, NULL };
 	const struct fake_call	*c;
 
 	fake_db_expect(ST_DELIVERY_INSERT, DB_OK, 1);
@@ -92,8 +92,76 @@ delivery_insert_arguments(void **state)
 	assert_string_equal(fake_arg_str(c, 5), "{\"a\":1}");
 	assert_int_equal(fake_arg_int(c, 6), 1);
 	assert_int_equal(fake_arg_int(c, 7), 5);
-	assert_string_equal(fake_arg_str(c, 8), NOW);
-	assert_string_equal(fake_arg_str(c, 9), NOW);
+	assert_string_equal(fake_arg_str(c, 8), "pending");
+	assert_true(fake_arg_is_null(c, 9));
+	assert_string_equal(fake_arg_str(c, 10), NOW);	/* due at once */
+	assert_string_equal(fake_arg_str(c, 11), NOW);
+	assert_string_equal(fake_arg_str(c, 12), WH1);	/* numbered */
+}
+
+/* A disabled webhook's event: kept as cancelled, never due; a test's
+ * delivery is not numbered. */
+static void
+delivery_insert_kept_and_unnumbered(void **state)
+{
+	struct delivery_new	 d = { DL1, EV1, WH1, "push", "{}", USER,
+	    0, 0, NOW, 1, "not sent: disabled" };
+	struct delivery_new	 t = { DL1, EV1, WH1, "webhook.test", "{}",
+	    USER, 1, 1, NOW, 0, NULL };
+	const struct fake_call	*c;
+
+	fake_db_expect(ST_DELIVERY_INSERT, DB_OK, 1);
+	assert_int_equal(db_delivery_insert(fake_db(), &d), DB_OK);
+	c = fake_db_exec(0);
+	assert_string_equal(fake_arg_str(c, 8), "cancelled");
+	assert_string_equal(fake_arg_str(c, 9), "not sent: disabled");
+	assert_true(fake_arg_is_null(c, 10));
+	assert_string_equal(fake_arg_str(c, 12), WH1);
+	fake_db_expect(ST_DELIVERY_INSERT, DB_OK, 1);
+	assert_int_equal(db_delivery_insert(fake_db(), &t), DB_OK);
+	c = fake_db_exec(1);
+	assert_string_equal(fake_arg_str(c, 8), "pending");
+	assert_true(fake_arg_is_null(c, 12));
+}
+
+/* The events of a webhook after a sequence, and a body that does not fit
+ * its buffer is an error, not a cut JSON. */
+static void
+event_list_and_body(void **state)
+{
+	struct event_row	 rows[2];
+	const struct fake_call	*c;
+	char			 body[8];
+	size_t			 len = 99;
+	int			 n = -1;
+
+	fake_db_rows(ST_EVENT_LIST, 2, 7, CELLS(
+	    DL1, EV1, "4", "push", "cancelled", "2026-11-29 10:30:00.123456", "7",
+	    DL1, EV1, "5", "push", "pending", "2026-11-29 10:30:01.000000", "2"));
+	assert_int_equal(db_event_list(fake_db(), USER, WH1, 3, 2, rows, &n),
+	    DB_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].sequence, 4);
+	assert_int_equal(rows[0].body_len, 7);
+	assert_string_equal(rows[0].status, "cancelled");
+	assert_string_equal(rows[0].created_at, "2026-11-29T10:30:00.123456Z");
+	assert_int_equal(rows[1].sequence, 5);
+	c = fake_db_exec(0);
+	assert_string_equal(fake_arg_str(c, 0), WH1);
+	assert_int_equal(fake_arg_int(c, 1), USER);
+	assert_int_equal(fake_arg_int(c, 2), 3);
+	assert_int_equal(fake_arg_int(c, 3), 2);
+	fake_db_rows(ST_DELIVERY_BODY, 1, 1, CELLS("{\"a\":1}"));
+	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
+	    &len), DB_OK);
+	assert_string_equal(body, "{\"a\":1}");
+	assert_int_equal(len, 7);
+	fake_db_rows(ST_DELIVERY_BODY, 1, 1, CELLS("{\"a\":12}"));
+	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
+	    &len), DB_ERR);
+	fake_db_rows(ST_DELIVERY_BODY, 0, 1, NULL);
+	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
+	    &len), DB_NOTFOUND);
 }
 
 static void
@@ -335,6 +403,8 @@ main(void)
 		T(idempotency_key_is_the_sources),
 		T(event_insert_arguments),
 		T(delivery_insert_arguments),
+		T(delivery_insert_kept_and_unnumbered),
+		T(event_list_and_body),
 		T(list_first_page_is_scoped_and_maps_nulls),
 		T(list_after_passes_the_keyset),
 		T(list_fills_at_most_limit_rows),

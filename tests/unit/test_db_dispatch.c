@@ -25,12 +25,12 @@
 #define AT	"2026-01-02 03:04:05.123456"
 #define NEXT	"2026-01-02 03:05:05.123456"
 #define NOW	"2026-01-02 03:04:06.000000"
-#define NLOAD	15
+#define NLOAD	20
 
 /* A loaded row, its webhook enabled, no previous secret. */
 #define LOAD_ROW(id, body)	(id), EV1, WH1, "push", (body), "2", "5", \
 	"0", "1", "https://example.com/h", "enabled", "sealed", "0123abcd", \
-	NULL, NULL
+	NULL, NULL, "3", NULL, NULL, NULL, NULL
 
 /* What the callback saw, copied while it was valid. */
 struct job_copy {
@@ -128,7 +128,7 @@ static void
 claim_maps_the_row(void **state)
 {
 	static const size_t	 lens[NLOAD] = { 36, 36, 36, 4, 5, 1, 2, 1, 1,
-	    19, 8, 6, 8, 5, 8 };
+	    19, 8, 6, 8, 5, 8, 2, 4, 8, 3, 8 };
 	struct jobs		*x = jobs_new(0);
 	const struct dq_job_row	*r;
 	int			 got = -1;
@@ -137,7 +137,8 @@ claim_maps_the_row(void **state)
 	fake_db_expect(ST_DQ_MARK, DB_OK, 1);
 	fake_db_rows_len(ST_DQ_LOAD, 1, NLOAD, CELLS(DL1, EV1, WH1, "ping",
 	    "a\0b c", "7", "10", "1", "1", "https://x.example/", "disabled",
-	    "s\0e\0ld", "0123abcd", "p\0rev", "89abcdef"), lens);
+	    "s\0e\0ld", "0123abcd", "p\0rev", "89abcdef", "12", "k\0ey",
+	    "0123abcd", "o\0d", "89abcdef"), lens);
 	assert_int_equal(dq_claim(fake_db(), CLAIM, 1, LEASE, " ", keep_job, x,
 	    &got), DB_OK);
 	assert_int_equal(x->n, 1);
@@ -161,6 +162,13 @@ claim_maps_the_row(void **state)
 	assert_int_equal(r->prev_secret_len, 5);
 	assert_memory_equal(r->prev_secret, "p\0rev", 5);
 	assert_string_equal(r->prev_secret_key_id, "89abcdef");
+	assert_string_equal(r->sequence, "12");
+	assert_int_equal(r->signing_key_len, 4);
+	assert_memory_equal(r->signing_key, "k\0ey", 4);
+	assert_string_equal(r->signing_key_id, "0123abcd");
+	assert_int_equal(r->prev_signing_key_len, 3);
+	assert_memory_equal(r->prev_signing_key, "o\0d", 3);
+	assert_string_equal(r->prev_signing_key_id, "89abcdef");
 	jobs_free(x);
 }
 
@@ -175,7 +183,8 @@ claim_row_without_webhook(void **state)
 	fake_db_rows(ST_DQ_SELECT_DUE, 1, 1, CELLS(DL1));
 	fake_db_expect(ST_DQ_MARK, DB_OK, 1);
 	fake_db_rows(ST_DQ_LOAD, 1, NLOAD, CELLS(DL1, EV1, WH1, "push", "{}",
-	    "0", "5", "0", "0", NULL, NULL, NULL, NULL, NULL, NULL));
+	    "0", "5", "0", "0", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+	    NULL, NULL, NULL));
 	assert_int_equal(dq_claim(fake_db(), CLAIM, 1, LEASE, " ", keep_job, x,
 	    &got), DB_OK);
 	r = &x->j[0].r;
@@ -185,6 +194,9 @@ claim_row_without_webhook(void **state)
 	assert_string_equal(r->webhook_status, "");
 	assert_int_equal(r->secret_len, 0);
 	assert_int_equal(r->prev_secret_len, 0);
+	assert_string_equal(r->sequence, "");
+	assert_int_equal(r->signing_key_len, 0);
+	assert_int_equal(r->prev_signing_key_len, 0);
 	jobs_free(x);
 }
 
@@ -312,7 +324,7 @@ claim_oversized_values_mark_their_row_only(void **state)
 	    LOAD_ROW(DL1, body),
 	    LOAD_ROW(DL2, "{}"),
 	    DL3, EV1, WH1, "push", "{}", "2", "5", "0", "1", url, "enabled",
-	    secret, "0123abcd", NULL, NULL,
+	    secret, "0123abcd", NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	    LOAD_ROW(DL1, "{}")));
 	assert_int_equal(dq_claim(fake_db(), CLAIM, 4, LEASE, " ", keep_job, x,
 	    &got), DB_OK);

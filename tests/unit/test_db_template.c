@@ -179,18 +179,37 @@ resolve_by_id(void **state)
 	struct template_row	 t;
 	uint64_t		 uid = 0;
 	char			 wh[WH_UUID_LEN + 1];
+	int			 on = 0;
 	const struct fake_call	*c;
 
-	fake_db_rows(ST_EVENT_RESOLVE_ID, 1, 7, CELLS(TPL1, "github", "GitHub",
-	    NULL, "1", "9", WH1));
+	fake_db_rows(ST_EVENT_RESOLVE_ID, 1, 8, CELLS(TPL1, "github", "GitHub",
+	    NULL, "1", "9", WH1, "1"));
 	assert_int_equal(db_event_resolve(fake_db(), TPL1, "ignored", "dave",
-	    &t, &uid, wh), DB_OK);
+	    &t, &uid, wh, &on), DB_OK);
 	c = fake_db_exec(0);
 	assert_string_equal(fake_arg_str(c, 0), "dave");
 	assert_string_equal(fake_arg_str(c, 1), TPL1);
 	assert_string_equal(t.name, "github");
 	assert_true(uid == 9);
 	assert_string_equal(wh, WH1);
+	assert_int_equal(on, 1);
+}
+
+/* A disabled webhook resolves too (its events are kept), flagged. */
+static void
+resolve_a_disabled_webhook(void **state)
+{
+	struct template_row	 t;
+	uint64_t		 uid = 0;
+	char			 wh[WH_UUID_LEN + 1];
+	int			 on = 1;
+
+	fake_db_rows(ST_EVENT_RESOLVE_ID, 1, 8, CELLS(TPL1, "github", "GitHub",
+	    NULL, "1", "9", WH1, "0"));
+	assert_int_equal(db_event_resolve(fake_db(), TPL1, "ignored", "dave",
+	    &t, &uid, wh, &on), DB_OK);
+	assert_string_equal(wh, WH1);
+	assert_int_equal(on, 0);
 }
 
 /* No enabled webhook: the template and user still resolve. */
@@ -202,11 +221,13 @@ resolve_by_name_without_webhook(void **state)
 	char			 wh[WH_UUID_LEN + 1];
 	const struct fake_call	*c;
 
+	int			 on = 1;
+
 	memset(wh, 'x', sizeof(wh));
-	fake_db_rows(ST_EVENT_RESOLVE_NAME, 1, 7, CELLS(TPL2, "stripe",
-	    "Stripe", "pay", "1", "10", NULL));
+	fake_db_rows(ST_EVENT_RESOLVE_NAME, 1, 8, CELLS(TPL2, "stripe",
+	    "Stripe", "pay", "1", "10", NULL, NULL));
 	assert_int_equal(db_event_resolve(fake_db(), NULL, "stripe", "erin",
-	    &t, &uid, wh), DB_OK);
+	    &t, &uid, wh, &on), DB_OK);
 	c = fake_db_exec(0);
 	assert_string_equal(fake_arg_str(c, 0), "erin");
 	assert_string_equal(fake_arg_str(c, 1), "stripe");
@@ -214,6 +235,7 @@ resolve_by_name_without_webhook(void **state)
 	assert_int_equal(t.has_description, 1);
 	assert_true(uid == 10);
 	assert_string_equal(wh, "");
+	assert_int_equal(on, 0);
 }
 
 static void
@@ -222,13 +244,14 @@ resolve_unknown_is_notfound(void **state)
 	struct template_row	t;
 	uint64_t		uid = 0;
 	char			wh[WH_UUID_LEN + 1];
+	int			on = 0;
 
-	fake_db_rows(ST_EVENT_RESOLVE_NAME, 0, 7, NULL);
+	fake_db_rows(ST_EVENT_RESOLVE_NAME, 0, 8, NULL);
 	assert_int_equal(db_event_resolve(fake_db(), NULL, "x", "erin", &t,
-	    &uid, wh), DB_NOTFOUND);
+	    &uid, wh, &on), DB_NOTFOUND);
 	fake_db_expect(ST_EVENT_RESOLVE_ID, DB_DOWN, 0);
 	assert_int_equal(db_event_resolve(fake_db(), TPL1, NULL, "erin", &t,
-	    &uid, wh), DB_DOWN);
+	    &uid, wh, &on), DB_DOWN);
 }
 
 static void
@@ -277,6 +300,7 @@ main(void)
 		T(list_all_calls_back_per_row),
 		T(list_all_stops_when_the_callback_says),
 		T(resolve_by_id),
+		T(resolve_a_disabled_webhook),
 		T(resolve_by_name_without_webhook),
 		T(resolve_unknown_is_notfound),
 		T(add_passes_a_null_description),

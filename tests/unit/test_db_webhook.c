@@ -488,21 +488,41 @@ delete_lost_connection_runs_again_once(void **state)
 }
 
 static void
-enabled_for_is_scoped(void **state)
+webhook_for_is_scoped(void **state)
 {
 	char			 id[WH_UUID_LEN + 1];
+	int			 on = 0;
 	const struct fake_call	*c;
 
-	fake_db_rows(ST_WH_ENABLED_FOR, 1, 1, CELLS(WH3));
-	assert_int_equal(db_webhook_enabled_for(fake_db(), USER, TPL1, id),
+	fake_db_rows(ST_WH_FOR, 1, 2, CELLS(WH3, "1"));
+	assert_int_equal(db_webhook_for(fake_db(), USER, TPL1, id, &on),
 	    DB_OK);
 	assert_string_equal(id, WH3);
+	assert_int_equal(on, 1);
 	c = fake_db_exec(0);
 	assert_int_equal(fake_arg_int(c, 0), USER);
 	assert_string_equal(fake_arg_str(c, 1), TPL1);
-	fake_db_rows(ST_WH_ENABLED_FOR, 0, 1, NULL);
-	assert_int_equal(db_webhook_enabled_for(fake_db(), USER, TPL1, id),
+	fake_db_rows(ST_WH_FOR, 1, 2, CELLS(WH3, "0"));
+	assert_int_equal(db_webhook_for(fake_db(), USER, TPL1, id, &on),
+	    DB_OK);
+	assert_int_equal(on, 0);
+	fake_db_rows(ST_WH_FOR, 0, 2, NULL);
+	assert_int_equal(db_webhook_for(fake_db(), USER, TPL1, id, &on),
 	    DB_NOTFOUND);
+}
+
+static void
+sequence_last_is_zero_before_the_first(void **state)
+{
+	long long	last = -1;
+
+	fake_db_rows(ST_SEQ_LAST, 0, 1, NULL);
+	assert_int_equal(db_sequence_last(fake_db(), WH1, &last), DB_OK);
+	assert_int_equal(last, 0);
+	fake_db_rows(ST_SEQ_LAST, 1, 1, CELLS("41"));
+	assert_int_equal(db_sequence_last(fake_db(), WH1, &last), DB_OK);
+	assert_int_equal(last, 41);
+	assert_string_equal(fake_arg_str(fake_db_exec(0), 0), WH1);
 }
 
 static void
@@ -545,7 +565,8 @@ main(void)
 		T(delete_deadlocking_gives_up),
 		T(delete_commit_failure_passes_through),
 		T(delete_lost_connection_runs_again_once),
-		T(enabled_for_is_scoped),
+		T(sequence_last_is_zero_before_the_first),
+		T(webhook_for_is_scoped),
 		T(lock_gone_is_notfound),
 #undef T
 	};

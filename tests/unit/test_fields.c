@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <limits.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -133,6 +134,25 @@ types_nulls_and_required(void **state)
 	json_object_put(o);
 }
 
+/* ?after=: 0 or more, digits only; a huge one is past every event. */
+static void
+sequence_values(void **state)
+{
+	struct field_env	e = { 0, WH_MAX_PAGE_SIZE };
+	long long		v = -1;
+	const char		*bad[] = { "", "-1", "+1", "1.5", "abc", "1 ",
+	    " 1", "0x10" };
+
+	assert_null(qc_sequence(NULL, &e, "0", &v));
+	assert_int_equal(v, 0);
+	assert_null(qc_sequence(NULL, &e, "42", &v));
+	assert_int_equal(v, 42);
+	assert_null(qc_sequence(NULL, &e, "99999999999999999999999", &v));
+	assert_true(v == LLONG_MAX);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_non_null(qc_sequence(NULL, &e, bad[i], &v));
+}
+
 int
 main(void)
 {
@@ -140,6 +160,7 @@ main(void)
 		cmocka_unit_test(good_values),
 		cmocka_unit_test(bad_values_all_at_once),
 		cmocka_unit_test(types_nulls_and_required),
+		cmocka_unit_test(sequence_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #define NAME	"invoice_extraction"
 #define WID	"0193a3c4-5b2e-7c1d-9f00-2a3b4c5d6e7f"
 #define EVID	"0193a3c6-0000-7000-8000-000000000001"
+#define DISABLED_WID "d193a3c4-5b2e-7c1d-9f00-2a3b4c5d6e7f"
 #define OWNER	9
 
 /* What a wrapped call saw of an optional string. */
@@ -30,14 +31,15 @@
 static struct template_row	tpl_row;
 
 /* will_return: the template found (NULL: none), the user id, the webhook
- * id ("" for none), then rc. */
+ * id ("" for none), then rc.  The webhook is enabled unless its id starts
+ * with "d" (DISABLED_WID). */
 enum db_rc	__wrap_db_event_resolve(struct db *, const char *, const char *,
 		    const char *, struct template_row *, uint64_t *,
-		    char[WH_UUID_LEN + 1]);
+		    char[WH_UUID_LEN + 1], int *);
 enum db_rc
 __wrap_db_event_resolve(struct db *db, const char *tpl_id,
     const char *tpl_name, const char *username, struct template_row *tpl,
-    uint64_t *user_id, char webhook_id[WH_UUID_LEN + 1])
+    uint64_t *user_id, char webhook_id[WH_UUID_LEN + 1], int *enabled)
 {
 	const struct template_row	*row;
 
@@ -50,6 +52,7 @@ __wrap_db_event_resolve(struct db *db, const char *tpl_id,
 		*tpl = *row;
 	*user_id = mock_type(uint64_t);
 	snprintf(webhook_id, WH_UUID_LEN + 1, "%s", mock_ptr_type(const char *));
+	*enabled = webhook_id[0] != '\0' && webhook_id[0] != 'd';
 	return mock_type(enum db_rc);
 }
 
@@ -131,7 +134,8 @@ __wrap_events_ingest(struct db *db, const struct event_spec *e,
 	uint64_t	 source_user_id = e->source_user_id;
 	uint64_t	 user_id = e->user_id;
 	const char	*tpl_id = e->tpl != NULL ? e->tpl->id : "(none)";
-	const char	*enabled_webhook_id = OPT(e->enabled_webhook_id);
+	const char	*owner_webhook_id = OPT(e->owner_webhook_id);
+	int		 owner_enabled = e->owner_enabled;
 	const char	*webhook_id = OPT(e->webhook_id);
 	const char	*idempotency_key = OPT(e->idempotency_key);
 	const char	*type = e->type;
@@ -143,7 +147,8 @@ __wrap_events_ingest(struct db *db, const struct event_spec *e,
 	check_expected(source_user_id);
 	check_expected(user_id);
 	check_expected(tpl_id);
-	check_expected(enabled_webhook_id);
+	check_expected(owner_webhook_id);
+	check_expected(owner_enabled);
 	check_expected(webhook_id);
 	check_expected(idempotency_key);
 	check_expected(type);
@@ -187,7 +192,9 @@ will_ingest(const char *wid, const char *key, const char *data,
 	expect_value(__wrap_events_ingest, source_user_id, fake_user_id);
 	expect_value(__wrap_events_ingest, user_id, OWNER);
 	expect_string(__wrap_events_ingest, tpl_id, TPL);
-	expect_string(__wrap_events_ingest, enabled_webhook_id, wid);
+	expect_string(__wrap_events_ingest, owner_webhook_id, wid);
+	expect_value(__wrap_events_ingest, owner_enabled,
+	    wid[0] != '\0' && wid[0] != 'd');
 	expect_string(__wrap_events_ingest, webhook_id, "(none)");
 	expect_string(__wrap_events_ingest, idempotency_key, key);
 	expect_string(__wrap_events_ingest, type, NAME ".completed");
@@ -228,6 +235,20 @@ event_by_name_is_ingested_for_its_owner_and_answered_202(void **state)
 	assert_string_equal(fake_str(f, "id"), EVID);
 	assert_int_equal(fake_int(f, "deliveries"), 1);
 	assert_int_equal(json_object_object_length(f->json), 2);
+}
+
+/* A disabled webhook's event is kept (the ingest is told), not sent: no
+ * dispatcher woken, deliveries 0. */
+static void
+event_for_a_disabled_webhook_is_kept_and_answered_0(void **state)
+{
+	struct fake	*f = *state;
+
+	will_resolve("(none)", NAME, "bob", DISABLED_WID, DB_OK);
+	will_ingest(DISABLED_WID, "(none)", DATA, 0, 0, 0, DB_OK);
+	assert_int_equal(fake_request(f, HTTP_POST, EVENTS, NULL,
+	    BODY(NAME, "bob")), 202);
+	assert_int_equal(fake_int(f, "deliveries"), 0);
 }
 
 static void
@@ -426,6 +447,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(event_by_name_is_ingested_for_its_owner_and_answered_202),
+		T(event_for_a_disabled_webhook_is_kept_and_answered_0),
 		T(event_by_id_passes_the_key_and_a_replay_wakes_nobody),
 		T(a_stored_key_is_answered_when_its_template_is_gone),
 		T(a_new_key_with_unknown_fields_is_400),

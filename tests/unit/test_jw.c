@@ -104,6 +104,28 @@ misuse_is_an_error(void **state)
 	buf_free(&b);
 }
 
+/* A stored body goes in as it is, separated like any other value. */
+static void
+raw_values_keep_their_bytes(void **state)
+{
+	struct buf	 b = { 0 };
+	struct jw	 w;
+
+	jw_init(&w, &b);
+	jw_arr(&w);
+	jw_raw(&w, "{\"a\":\"\\u00e9\"}", 14);
+	jw_raw(&w, "[1]", 3);
+	jw_obj(&w);
+	jw_key(&w, "k");
+	jw_raw(&w, "null", 4);
+	jw_obj_end(&w);
+	jw_arr_end(&w);
+	assert_int_equal(jw_error(&w), 0);
+	assert_int_equal(b.len, strlen("[{\"a\":\"\\u00e9\"},[1],{\"k\":null}]"));
+	assert_memory_equal(b.data, "[{\"a\":\"\\u00e9\"},[1],{\"k\":null}]", b.len);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -111,6 +133,7 @@ main(void)
 		cmocka_unit_test(nested_values_are_valid_json),
 		cmocka_unit_test(strings_are_escaped),
 		cmocka_unit_test(misuse_is_an_error),
+		cmocka_unit_test(raw_values_keep_their_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,38 @@ now_in_both_forms(void **state)
 	assert_string_equal(db, "1970-01-02 00:00:01.234000");
 }
 
+static void
+rfc3339_times(void **state)
+{
+	char		 db[TIME_DB_LEN + 1];
+	const struct {
+		const char	*in, *out;
+	} good[] = {
+		{ "2026-11-29T10:30:00Z", "2026-11-29 10:30:00.000000" },
+		{ "2026-11-29t10:30:00.5z", "2026-11-29 10:30:00.500000" },
+		{ "2026-11-29T10:30:00.123456Z", "2026-11-29 10:30:00.123456" },
+		{ "2026-11-29T00:30:00.000001+01:00", "2026-11-28 23:30:00.000001" },
+		{ "2026-12-31T23:00:00-02:30", "2027-01-01 01:30:00.000000" },
+		{ "2024-02-29T12:00:00+00:00", "2024-02-29 12:00:00.000000" },
+	};
+	const char	*bad[] = { "", "2026-11-29", "2026-11-29T10:30:00",
+	    "2026-11-29 10:30:00Z", "2026-11-29T10:30:00.Z",
+	    "2026-11-29T10:30:00.1234567Z", "2026-13-01T00:00:00Z",
+	    "2025-02-29T00:00:00Z", "2026-11-29T24:00:00Z",
+	    "2026-11-29T10:30:00+1:00", "2026-11-29T10:30:00+24:00",
+	    "2026-11-29T10:30:00Zx", "0999-01-01T00:00:00Z",
+	    "1000-01-01T00:30:00+01:00", "2026-11-29T10:30:0aZ" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(time_db_from_rfc3339(good[i].in,
+		    strlen(good[i].in), db), 0);
+		assert_string_equal(db, good[i].out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(time_db_from_rfc3339(bad[i], strlen(bad[i]), db),
+		    -1);
+}
+
 int
 main(void)
 {
@@ -81,6 +113,7 @@ main(void)
 		cmocka_unit_test(digits_of_real_times),
 		cmocka_unit_test(digits_that_are_no_time),
 		cmocka_unit_test(now_in_both_forms),
+		cmocka_unit_test(rfc3339_times),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
