@@ -26,10 +26,14 @@ int	sign_v1(const unsigned char *key, size_t keylen, const char *id,
 	    long long ts, const char *body, size_t n, char out[SIGN_V1_LEN + 1]);
 
 /*
- * A new Ed25519 key pair from libgcrypt's strong randomness: the private
- * seed and the public key, 32 bytes each.  Returns 0 or -1.
+ * A new Ed25519 key pair: the private seed (32 bytes of the system RNG)
+ * and its public key, 32 bytes each.  Returns 0 or -1.
  */
 int	sign_ed25519_new(unsigned char seed[SIGN_ED25519_SEED],
+	    unsigned char pub[SIGN_ED25519_PUB]);
+
+/* The public key of an Ed25519 seed (RFC 8032); 0 or -1. */
+int	sign_ed25519_public(const unsigned char seed[SIGN_ED25519_SEED],
 	    unsigned char pub[SIGN_ED25519_PUB]);
 
 /* The Standard Webhooks form of a public key: "whpk_<base64>". */

@@ -93,6 +93,7 @@ static void
 v1a_known_answers(void **state)
 {
 	char	out[SIGN_V1A_LEN + 1], pk[SIGN_WHPK_LEN + 1];
+	unsigned char pub[32];
 	const char *body = "{\"test\": 2432232314}";
 
 	assert_int_equal(sign_v1a(rfc_seed, "msg_p5jXN8AQM9LWM0D4loKWxJek",
@@ -103,6 +104,8 @@ v1a_known_answers(void **state)
 	assert_int_equal(sign_v1a(rfc_seed, "id", 1, "caf\xc3\xa9", 5, out), 0);
 	assert_string_equal(out, "v1a,URgcCC0Dt1KlzypVxxju0ow6m8De6xjasH+vFl9R"
 	    "ciS3xgWsEU4mve6A5rMlijwNvurWqwu8MhAx0VMH58/eAw==");
+	assert_int_equal(sign_ed25519_public(rfc_seed, pub), 0);
+	assert_memory_equal(pub, rfc_pub, 32);
 	sign_whpk(rfc_pub, pk);
 	assert_string_equal(pk, "whpk_PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=");
 }
@@ -122,6 +125,7 @@ v1a_new_pair_verifies(void **state)
 	assert_int_equal(sign_ed25519_new(seed, pub), 0);
 	assert_int_equal(sign_ed25519_new(seed2, pub2), 0);
 	assert_memory_not_equal(seed, seed2, 32);
+	assert_memory_not_equal(pub, pub2, 32);
 	assert_int_equal(sign_v1a(seed, "e1", 42, "{\"a\":1}", 7, out), 0);
 	assert_memory_equal(out, "v1a,", 4);
 	base64_decode_init(&b64);
