@@ -294,3 +294,57 @@ act_signing_key_new(struct db *db, const struct crypto_keys *keys,
 	/* Deleted in between: the new key went with it. */
 	return rc == DB_NOTFOUND ? DB_NOTFOUND : rc;
 }
+
+struct replay_ctx {
+	const struct conf		*c;
+	uint64_t			 user_id;
+	const char			*webhook_id;
+	const struct replay_filter	*f;
+	struct replay_row		*out;
+	enum replay_refusal		*why;
+	long long			*retry_s;
+};
+
+static enum db_rc
+replay_tx(struct db *db, void *vctx)
+{
+	struct replay_ctx	*x = vctx;
+	char			 id[WH_UUID_LEN + 1], rfc[WH_TIME_LEN + 1];
+	char			 dbnow[TIME_DB_LEN + 1];
+	long long		 hour, running, wait_s, matched;
+	enum db_rc		 rc;
+
+	if ((rc = db_webhook_lock(db, x->webhook_id)) != DB_OK ||
+	    (rc = db_replay_recent(db, x->webhook_id, &hour, &running,
+	    &wait_s)) != DB_OK)
+		return rc;
+	if (running > 0 || hour >= x->c->replays_per_hour) {
+		*x->why = running > 0 ? RP_RUNNING : RP_RATE;
+		*x->retry_s = running > 0 ? 1 : wait_s > 0 ? wait_s : 1;
+		return DB_LIMIT;
+	}
+	if ((rc = db_replay_count(db, x->user_id, x->webhook_id, x->f,
+	    x->c->replay_max_deliveries, &matched)) != DB_OK)
+		return rc;
+	if (matched > x->c->replay_max_deliveries) {
+		*x->why = RP_TOO_MANY;
+		return DB_LIMIT;
+	}
+	crypto_uuid_v7(id);
+	time_now(rfc, dbnow);
+	if ((rc = db_replay_insert(db, id, x->webhook_id, x->user_id, x->f,
+	    matched, dbnow)) != DB_OK)
+		return rc;
+	return db_replay_get(db, x->user_id, x->webhook_id, id, x->out);
+}
+
+enum db_rc
+act_replay_create(struct db *db, const struct conf *c, uint64_t user_id,
+    const char *webhook_id, const struct replay_filter *f,
+    struct replay_row *out, enum replay_refusal *why, long long *retry_s)
+{
+	*why = 0;
+	*retry_s = 0;
+	return db_tx(db, replay_tx, &(struct replay_ctx){ c, user_id,
+	    webhook_id, f, out, why, retry_s });
+}

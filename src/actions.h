@@ -9,6 +9,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "db_delivery.h"
+#include "db_replay.h"
 #include "db_signing.h"
 #include "db_webhook.h"
 #include "err.h"
@@ -87,6 +88,25 @@ enum db_rc	act_redeliver(struct db *, const struct conf *,
 enum db_rc	act_signing_key_new(struct db *, const struct crypto_keys *,
 		    const struct conf *, uint64_t user_id,
 		    const char *webhook_id, struct signing_key_row *out);
+
+/* Why a replay was refused (act_replay_create's DB_LIMIT). */
+enum replay_refusal {
+	RP_RUNNING = 1,		/* one of the webhook's is still running */
+	RP_RATE,		/* replays_per_hour in the last hour */
+	RP_TOO_MANY		/* the filter matches over replay_max_deliveries */
+};
+
+/*
+ * Starts a replay of the webhook's deliveries matching f (the webhook
+ * read by the caller): with the webhook's row locked, so that concurrent
+ * requests count one after the other, DB_LIMIT with *why (and *retry_s for
+ * the first two) when refused; else the job, counted and written, into
+ * *out (completed at once when nothing matches).
+ */
+enum db_rc	act_replay_create(struct db *, const struct conf *,
+		    uint64_t user_id, const char *webhook_id,
+		    const struct replay_filter *f, struct replay_row *out,
+		    enum replay_refusal *why, long long *retry_s);
 
 /* The associated data of a webhook's sealed signing key, into out. */
 void		act_signing_aad(const char *webhook_id,

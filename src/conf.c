@@ -47,6 +47,9 @@ static const struct conf_key keys[] = {
 	K(cors_origins, CT_STR, 0, 0),
 	K(cors_max_age, CT_INT, 0, 86400),
 	K(manual_pending_max, CT_INT, 1, 100000),
+	K(replay_max_deliveries, CT_INT, 1, 1000000),
+	K(replays_per_hour, CT_INT, 1, 10000),
+	K(event_retention_days, CT_INT, 0, 36500),
 	{ "retry_schedule", CT_SCHEDULE, offsetof(struct conf, retry_ms), 0, 0 },
 	K(retry_jitter, CT_INT, 0, 100),
 	K(dispatcher_concurrency, CT_INT, 1, 10000),
@@ -149,6 +152,9 @@ conf_defaults(struct conf *c)
 	c->secret_rotation_grace = 86400;
 	c->cors_max_age = 600;
 	c->manual_pending_max = WH_MANUAL_PENDING;
+	c->replay_max_deliveries = WH_REPLAY_MAX;
+	c->replays_per_hour = WH_REPLAYS_PER_HOUR;
+	c->event_retention_days = WH_RETENTION_DAYS;
 	conf_set_schedule(c, "5s,5m,30m,2h,5h,10h,10h");
 	c->retry_jitter = 20;
 	c->dispatcher_concurrency = 64;

@@ -43,6 +43,9 @@ struct conf {
 	char		*cors_origins;		/* allowed Origins, space or comma separated */
 	int		 cors_max_age;		/* seconds a preflight may be cached */
 	int		 manual_pending_max;	/* pending tests/redeliveries per webhook */
+	int		 replay_max_deliveries;	/* one replay's matches, at most */
+	int		 replays_per_hour;	/* per webhook */
+	int		 event_retention_days;	/* purged after; 0: kept for ever */
 	/* Deliveries (webhook-dispatcher; webhookd counts the attempts). */
 	long long	 retry_ms[WH_CONF_MAX_RETRIES];	/* delays after attempt 1.. */
 	int		 retry_n;

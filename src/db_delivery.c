@@ -233,7 +233,7 @@ db_manual_pending(struct db *db, const char *webhook_id, long long *count,
 
 struct ev_ctx {
 	struct event_row	 row;
-	char			 seq[24], len[24];
+	char			 seq[24], len[24], erased[4];
 	struct event_row	*out;
 	int			 max, n;
 };
@@ -247,6 +247,7 @@ ev_row(void *vctx, const struct db_col *c, int n)
 	(void)n;
 	x->row.sequence = strtoll(x->seq, NULL, 10);
 	x->row.body_len = strtoll(x->len, NULL, 10);
+	x->row.erased = x->erased[0] == '1';
 	if (x->n < x->max)
 		x->out[x->n++] = x->row;
 	return 0;
@@ -261,10 +262,10 @@ db_event_list(struct db *db, uint64_t user_id, const char *webhook_id,
 	struct ev_ctx	 x = { .out = rows, .max = (int)limit };
 	struct db_col	 cols[] = { COL(x.row.delivery_id), COL(x.row.id),
 	    COL(x.seq), COL(x.row.type), COL(x.row.status),
-	    TCOL(x.row.created_at), COL(x.len) };
+	    TCOL(x.row.created_at), COL(x.len), COL(x.erased) };
 	enum db_rc	 rc;
 
-	rc = db_exec(db, ST_EVENT_LIST, ARGS(a), cols, 7, ev_row, &x, NULL);
+	rc = db_exec(db, ST_EVENT_LIST, ARGS(a), cols, 8, ev_row, &x, NULL);
 	*n = x.n;
 	return rc;
 }
@@ -305,4 +306,37 @@ db_delivery_body(struct db *db, const char *delivery_id, char *out,
 		return DB_ERR;
 	*len = x.len;
 	return DB_OK;
+}
+
+struct erase_ctx {
+	uint64_t	 source_user_id;
+	const char	*event_id, *now_db;
+};
+
+static enum db_rc
+erase_tx(struct db *db, void *vctx)
+{
+	struct erase_ctx	*x = vctx;
+	struct db_arg		 lock[] = { ARG_STR(x->event_id),
+	    ARG_INT(x->source_user_id) };
+	struct db_arg		 mark[] = { ARG_STR(x->now_db),
+	    ARG_STR(x->event_id) };
+	struct db_arg		 bodies[] = { ARG_STR(x->event_id) };
+	char			 id[WH_UUID_LEN + 1];
+	enum db_rc		 rc;
+
+	if ((rc = db_exec_id(db, ST_EV_ERASE_LOCK, ARGS(lock), id)) != DB_OK ||
+	    (rc = db_exec(db, ST_EV_ERASE_MARK, ARGS(mark), NULL, 0, NULL, NULL,
+	    NULL)) != DB_OK)
+		return rc;
+	return db_exec(db, ST_EV_ERASE_BODIES, ARGS(bodies), NULL, 0, NULL, NULL,
+	    NULL);
+}
+
+enum db_rc
+db_event_erase(struct db *db, uint64_t source_user_id, const char *event_id,
+    const char *now_db)
+{
+	return db_tx(db, erase_tx, &(struct erase_ctx){ source_user_id,
+	    event_id, now_db });
 }

@@ -67,12 +67,19 @@ struct event_row {
 	char		status[16];			/* of its delivery */
 	char		created_at[WH_TIME_LEN + 1];
 	long long	body_len;
+	int		erased;		/* its body was erased (DELETE /events/) */
 };
 /* The webhook's events numbered above after, oldest first, at most limit
  * into rows. */
 enum db_rc	db_event_list(struct db *, uint64_t user_id,
 		    const char *webhook_id, long long after, long long limit,
 		    struct event_row *rows, int *n);
+/* Erases the body of the service user's event source_user_id reported:
+ * every delivery of it keeps its row and log, body NULL, a pending one
+ * cancelled.  DB_NOTFOUND when it is not that user's event. */
+enum db_rc	db_event_erase(struct db *, uint64_t source_user_id,
+		    const char *event_id, const char *now_db);
+
 /* The body of a delivery into out (cap bytes with its NUL; *len gets its
  * length); DB_NOTFOUND when it is gone, DB_ERR when it does not fit. */
 enum db_rc	db_delivery_body(struct db *, const char *delivery_id,

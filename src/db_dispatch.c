@@ -96,6 +96,13 @@ load_row(void *vctx, const struct db_col *c, int n)
 			    load_col_name[i], c[i].cap - 1);
 			r->bad = x->bad;
 		}
+	/* Erased (DELETE /events/) after it was queued again: nothing to
+	 * send, failed at once like a row that cannot be read. */
+	if (r->bad == NULL && c[4].is_null) {
+		snprintf(x->bad, sizeof(x->bad), "not sent: the event's body "
+		    "was erased");
+		r->bad = x->bad;
+	}
 	r->body = c[4].buf;
 	r->body_len = c[4].len;
 	r->attempts = atoi(c[5].buf);

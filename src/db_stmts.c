@@ -26,8 +26,20 @@
 	"WHERE w.user_id = ? AND (? IS NULL OR w.status = ?) " \
 	"AND (? IS NULL OR w.api_template_id = ?) "
 
+/* A replay's filter on a webhook's deliveries: failed or cancelled (or
+ * the one status given), created in [since, until), numbered above
+ * after; each NULL pair is no filter. */
+#define RP_FILTER \
+	"AND status IN ('failed', 'cancelled') AND body IS NOT NULL " \
+	"AND (? IS NULL OR status = ?) " \
+	"AND (? IS NULL OR created_at >= ?) AND (? IS NULL OR created_at < ?) " \
+	"AND (? IS NULL OR sequence > ?) "
+
 #define EV_RESOLVE_COLS "t.id, t.name, t.display_name, t.description, " \
 	"t.is_active, u.id, w.id, w.status = 'enabled' "
+
+_Static_assert(WH_REPLAY_STEP == 64, "ST_RP_REQUEUE has P64 ids");
+_Static_assert(WH_PURGE_BATCH == 64, "ST_PG_* have P64 ids");
 
 const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_AUTH_TOKEN] = { "SELECT STRAIGHT_JOIN t.user_id, u.username, "
@@ -149,8 +161,6 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "last_sequence = last_sequence + 1", 1, 1 },
 	[ST_SEQ_LAST] = { "SELECT last_sequence FROM webhook_sequences "
 	    "WHERE webhook_id = ?", 1, 0 },
-	[ST_SEQ_DELETE] = { "DELETE FROM webhook_sequences WHERE webhook_id = ?",
-	    1, 0 },
 	/* An event's template, owner and webhook (of any status: a
 	 * disabled one keeps its events) in one round trip
 	 * (each step a unique key); no row: one of the first two is
@@ -177,7 +187,8 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	/* A webhook's numbered events after a sequence, oldest first (the
 	 * bodies are read one by one: see db_event_list). */
 	[ST_EVENT_LIST] = { "SELECT id, event_id, sequence, event_type, "
-	    "status, " TS("created_at") ", OCTET_LENGTH(body) FROM deliveries "
+	    "status, " TS("created_at") ", OCTET_LENGTH(body), body IS NULL "
+	    "FROM deliveries "
 	    "FORCE INDEX (ix_deliveries_sequence) WHERE webhook_id = ? AND "
 	    "user_id = ? AND sequence > ? ORDER BY sequence LIMIT ?", 4, 0 },
 	[ST_DELIVERY_BODY] = { "SELECT body FROM deliveries WHERE id = ?",
@@ -216,6 +227,66 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(next_attempt_at)) "
 	    "/ 1000000)), 0) FROM deliveries "
 	    "WHERE webhook_id = ? AND status = 'pending' AND manual = 1", 1, 0 },
+	/* Replays.  A webhook's jobs of the last hour, those still
+	 * running, and the seconds until the oldest of the hour leaves it. */
+	[ST_RP_RECENT] = { "SELECT COALESCE(SUM(created_at > UTC_TIMESTAMP(6) "
+	    "- INTERVAL 1 HOUR), 0), COALESCE(SUM(status = 'running'), 0), "
+	    "COALESCE(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), MIN(IF(created_at "
+	    "> UTC_TIMESTAMP(6) - INTERVAL 1 HOUR, created_at, NULL)) + "
+	    "INTERVAL 1 HOUR), 0) FROM replay_jobs "
+	    "FORCE INDEX (ix_replay_webhook) WHERE webhook_id = ? AND "
+	    "(status = 'running' OR created_at > UTC_TIMESTAMP(6) - "
+	    "INTERVAL 1 HOUR)", 1, 0 },
+	/* The deliveries a filter matches, counted up to a bound (the
+	 * last parameter: the bound + 1).  Parameters: webhook, user,
+	 * status, status, since, since, until, until, after, after, n. */
+	[ST_RP_COUNT] = { "SELECT COUNT(*) FROM (SELECT 1 FROM deliveries "
+	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? AND "
+	    "user_id = ? " RP_FILTER "LIMIT ?) m", 11, 0 },
+	/* Parameters: id, webhook, user, status, f_status, f_since, f_until,
+	 * f_after, matched, now, now, finished. */
+	[ST_RP_INSERT] = { "INSERT INTO replay_jobs (id, webhook_id, user_id, "
+	    "status, f_status, f_since, f_until, f_after, matched, created_at, "
+	    "updated_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    12, 1 },
+	[ST_RP_GET] = { "SELECT id, webhook_id, status, f_status, "
+	    TS("f_since") ", " TS("f_until") ", f_after, matched, requeued, "
+	    "skipped, " TS("created_at") ", " TS("updated_at") ", "
+	    TS("finished_at") " FROM replay_jobs WHERE id = ? AND "
+	    "webhook_id = ? AND user_id = ?", 3, 0 },
+	/* The running job whose turn it is (the least recently stepped),
+	 * locked for this step; one another dispatcher steps is skipped.
+	 * The times come as DATETIME(6) literals, for the next statements. */
+	[ST_RP_NEXT] = { "SELECT j.id, j.webhook_id, j.f_status, j.f_since, "
+	    "j.f_until, j.f_after, j.cursor_at, j.cursor_id, (SELECT COUNT(*) "
+	    "FROM webhooks w WHERE w.id = j.webhook_id) FROM replay_jobs j "
+	    "FORCE INDEX (ix_replay_due) WHERE j.status = 'running' "
+	    "ORDER BY j.updated_at LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0 },
+	/* The next deliveries of the filter after the cursor, oldest first.
+	 * Parameters: webhook, status, status, since, since, until, until,
+	 * after, after, cursor_at, cursor_at, cursor_at, cursor_id, n. */
+	[ST_RP_PICK] = { "SELECT id, DATE_FORMAT(created_at, "
+	    "'%Y-%m-%d %H:%i:%s.%f'), attempts FROM deliveries "
+	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? "
+	    RP_FILTER "AND (? IS NULL OR created_at > ? OR (created_at = ? "
+	    "AND id > ?)) ORDER BY created_at, id LIMIT ? FOR UPDATE", 14, 0 },
+	/* As a redelivery: one more attempt each, manual, due now; the
+	 * first parameter is WH_MAX_ATTEMPTS. */
+	[ST_RP_REQUEUE] = { "UPDATE deliveries SET "
+	    "attempt_limit = attempts + 1, manual = 1, status = 'pending', "
+	    "next_attempt_at = UTC_TIMESTAMP(6), claim = NULL WHERE "
+	    "status IN ('failed', 'cancelled') AND attempts < ? AND id IN ("
+	    P64 ")", 1 + WH_REPLAY_STEP, 0 },
+	/* Parameters: cursor_at, cursor_id, requeued, skipped, now, done,
+	 * done, now, id. */
+	[ST_RP_ADVANCE] = { "UPDATE replay_jobs SET cursor_at = ?, "
+	    "cursor_id = ?, requeued = requeued + ?, skipped = skipped + ?, "
+	    "updated_at = ?, status = IF(?, 'completed', status), "
+	    "finished_at = IF(?, ?, finished_at) WHERE id = ?", 9, 0 },
+	[ST_RP_TOUCH] = { "UPDATE replay_jobs SET updated_at = ? WHERE id = ?",
+	    2, 0 },
+	[ST_RP_END] = { "UPDATE replay_jobs SET status = ?, updated_at = ?, "
+	    "finished_at = ? WHERE id = ?", 4, 0 },
 	/* The dispatcher's queue.  A claim locks due rows without waiting
 	 * for other dispatchers' (SKIP LOCKED) and moves them past a lease. */
 	/* Parameters: the webhooks to skip (" id id ... ", the dispatcher's
@@ -321,6 +392,42 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "AND attempts < ?", 2, 0 },
 	[ST_ADM_DELIVERY_ATTEMPTS] = { "SELECT attempts FROM deliveries "
 	    "WHERE id = ?", 1, 0 },
+	/* Retention: the oldest finished deliveries past the cutoff (the
+	 * parameter: event_retention_days), locked, skipping those another
+	 * purger holds; then their attempts and themselves by id. */
+	[ST_PG_PICK] = { "SELECT id FROM deliveries "
+	    "FORCE INDEX (ix_deliveries_created) WHERE created_at < "
+	    "UTC_TIMESTAMP(6) - INTERVAL ? DAY AND status <> 'pending' "
+	    "ORDER BY created_at LIMIT ? FOR UPDATE SKIP LOCKED", 2, 0 },
+	[ST_PG_ATTEMPTS] = { "DELETE FROM delivery_attempts WHERE delivery_id "
+	    "IN (" P64 ")", WH_PURGE_BATCH, 0 },
+	[ST_PG_DELIVERIES] = { "DELETE FROM deliveries WHERE id IN (" P64 ")",
+	    WH_PURGE_BATCH, 0 },
+	/* Events past the cutoff that no delivery refers to any more (an
+	 * idempotency key is forgotten with its event). */
+	[ST_PG_EVENTS] = { "DELETE FROM events WHERE created_at < "
+	    "UTC_TIMESTAMP(6) - INTERVAL ? DAY AND NOT EXISTS (SELECT 1 FROM "
+	    "deliveries d WHERE d.event_id = events.id) ORDER BY created_at "
+	    "LIMIT ?", 2, 0 },
+	[ST_PG_REPLAYS] = { "DELETE FROM replay_jobs WHERE status IN "
+	    "('completed', 'cancelled') AND updated_at < UTC_TIMESTAMP(6) - "
+	    "INTERVAL ? DAY LIMIT ?", 2, 0 },
+	/* The counters of deleted webhooks. */
+	[ST_PG_SEQUENCES] = { "DELETE FROM webhook_sequences WHERE webhook_id "
+	    "NOT IN (SELECT id FROM webhooks) LIMIT ?", 1, 0 },
+	/* Erasure (DELETE /events/{id}/): the service user's own event. */
+	[ST_EV_ERASE_LOCK] = { "SELECT id FROM events WHERE id = ? AND "
+	    "source_user_id = ? FOR UPDATE", 2, 0 },
+	[ST_EV_ERASE_MARK] = { "UPDATE events SET erased_at = "
+	    "COALESCE(erased_at, ?) WHERE id = ?", 2, 0 },
+	/* Left to right: the old status decides error and next attempt
+	 * before it changes; a pending delivery cannot be sent any more. */
+	[ST_EV_ERASE_BODIES] = { "UPDATE deliveries SET "
+	    "error = IF(status = 'pending', 'not sent: the event''s body was "
+	    "erased', error), next_attempt_at = IF(status = 'pending', NULL, "
+	    "next_attempt_at), claim = IF(status = 'pending', NULL, claim), "
+	    "status = IF(status = 'pending', 'cancelled', status), body = NULL "
+	    "WHERE event_id = ?", 1, 0 },
 	[ST_MIG_APPLIED] = { "SELECT COUNT(*) FROM schema_migrations "
 	    "WHERE version = ?", 1, 0 },
 	[ST_MIG_RECORD] = { "INSERT INTO schema_migrations (version, name) "

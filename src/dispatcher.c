@@ -20,6 +20,8 @@
 
 #include "crypto.h"
 #include "db_dispatch.h"
+#include "db_purge.h"
+#include "db_replay.h"
 #include "db_webhook.h"
 #include "deliver.h"
 #include "fair.h"
@@ -54,6 +56,10 @@ struct disp {
 	struct job		*to_record, *to_record_last;
 	int			 unrecorded;
 	long long		 next_claim_ms;	/* monotonic */
+	long long		 next_replay_ms;
+	long long		 next_purge_ms;
+	struct purge_batch	 pass;		/* the purge pass so far */
+	long long		 pass_batches, pass_longest_ms, pass_start_ms;
 	long long		 next_record_ms;
 	unsigned long long	 sent_ok, sent_failed;
 	unsigned long long	 conflicts;	/* commits another node won */
@@ -546,6 +552,95 @@ drain_notify(struct disp *d)
 		d->next_claim_ms = 0;
 }
 
+/*
+ * One step of a replay job (db_replay_step) when one is due: every
+ * WH_REPLAY_STEP_MS while jobs have work, every WH_REPLAY_IDLE_MS when
+ * none is running.  What a step requeued is claimed at once.
+ */
+static void
+replay(struct disp *d)
+{
+	struct replay_step	st;
+	long long		now = time_mono_ms();
+	enum db_rc		rc;
+
+	if (now < d->next_replay_ms || d->to_record != NULL)
+		return;
+	rc = db_replay_step(d->db, d->conf.manual_pending_max, &st);
+	if (rc == DB_DEADLOCK) {	/* another node stepped it */
+		d->next_replay_ms = now + conflict_backoff_ms(d);
+		return;
+	}
+	if (rc != DB_OK) {
+		log_warn("replay step: %s", db_error(d->db));
+		d->next_replay_ms = now + WH_DISPATCH_DB_RETRY_MS;
+		return;
+	}
+	d->next_replay_ms = now + (st.none ? WH_REPLAY_IDLE_MS :
+	    WH_REPLAY_STEP_MS);
+	if (st.none)
+		return;
+	if (st.requeued > 0)
+		d->next_claim_ms = now;
+	if (st.finished)
+		log_info("replay %s of webhook %s finished", st.id,
+		    st.webhook_id);
+	else
+		log_debug("replay %s: %lld requeued, %lld skipped%s", st.id,
+		    st.requeued, st.skipped, st.waiting ? " (webhook full)" : "");
+}
+
+/*
+ * One purge batch (db_purge_batch) when one is due: every
+ * WH_PURGE_PAUSE_MS while a pass finds more, every WH_PURGE_INTERVAL_MS
+ * once it has caught up; a pass that purged anything is logged with its
+ * longest batch (the longest any row was locked for it).
+ */
+static void
+purge(struct disp *d)
+{
+	struct purge_batch	b;
+	long long		now = time_mono_ms(), took;
+	enum db_rc		rc;
+
+	if (d->conf.event_retention_days == 0 || now < d->next_purge_ms ||
+	    d->to_record != NULL)
+		return;
+	if (d->pass_batches == 0)
+		d->pass_start_ms = now;
+	rc = db_purge_batch(d->db, d->conf.event_retention_days, &b);
+	took = time_mono_ms() - now;
+	if (rc != DB_OK) {
+		if (rc != DB_DEADLOCK)
+			log_warn("purge: %s", db_error(d->db));
+		d->next_purge_ms = now + WH_PURGE_PAUSE_MS + conflict_backoff_ms(d);
+		return;
+	}
+	d->pass_batches++;
+	if (took > d->pass_longest_ms)
+		d->pass_longest_ms = took;
+	d->pass.deliveries += b.deliveries;
+	d->pass.attempts += b.attempts;
+	d->pass.events += b.events;
+	d->pass.replays += b.replays;
+	d->pass.sequences += b.sequences;
+	if (b.more) {
+		d->next_purge_ms = now + WH_PURGE_PAUSE_MS;
+		return;
+	}
+	if (d->pass.deliveries + d->pass.events + d->pass.replays > 0)
+		log_info("purged what is older than %d days: %lld deliveries "
+		    "(%lld attempts), %lld events, %lld replays in %lld batches, "
+		    "%lld ms; the longest batch %lld ms",
+		    d->conf.event_retention_days, d->pass.deliveries,
+		    d->pass.attempts, d->pass.events, d->pass.replays,
+		    d->pass_batches, time_mono_ms() - d->pass_start_ms,
+		    d->pass_longest_ms);
+	memset(&d->pass, 0, sizeof(d->pass));
+	d->pass_batches = d->pass_longest_ms = 0;
+	d->next_purge_ms = now + WH_PURGE_INTERVAL_MS;
+}
+
 /* Waits for transfers, a wake-up, a scrape or the next claim time. */
 static void
 wait_events(struct disp *d)
@@ -565,6 +660,11 @@ wait_events(struct disp *d)
 		due = now + 1000;
 	else
 		due = d->next_claim_ms;
+	if (!stop_requested && d->to_record == NULL && d->next_replay_ms < due)
+		due = d->next_replay_ms;
+	if (!stop_requested && d->to_record == NULL &&
+	    d->conf.event_retention_days > 0 && d->next_purge_ms < due)
+		due = d->next_purge_ms;
 	/* A scrape that sends nothing is closed at its deadline. */
 	if ((mdue = metrics_deadline(d->metrics)) != -1 && mdue < due)
 		due = mdue;
@@ -603,8 +703,11 @@ run(struct disp *d)
 		record(d);
 		if (stop_requested && d->nheld > 0)
 			start_held(d, 1);	/* back to the queue at once */
-		if (!stop_requested)
+		if (!stop_requested) {
+			replay(d);
+			purge(d);
 			claim(d);
+		}
 		curl_multi_perform(d->multi, &running);
 		collect(d);
 		record(d);

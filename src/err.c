@@ -32,6 +32,8 @@ static const struct {
 	[WH_E_MANUAL_LIMIT] = { 429, "too_many_pending",
 	    "This webhook has the most pending test deliveries and "
 	    "redeliveries it may have; try again when some have finished." },
+	[WH_E_REPLAY_LIMIT] = { 429, "too_many_replays",
+	    "This webhook may not start another replay yet." },
 	[WH_E_UNAVAILABLE] = { 503, "unavailable",
 	    "The service is temporarily unavailable; the request had no effect. Try again later." },
 	[WH_E_NOMEM] = { 503, "unavailable",

@@ -18,6 +18,7 @@ enum wh_err {
 	WH_E_DUPLICATE,		/* 409 duplicate */
 	WH_E_ATTEMPT_LIMIT,	/* 409 too_many_attempts */
 	WH_E_MANUAL_LIMIT,	/* 429 too_many_pending */
+	WH_E_REPLAY_LIMIT,	/* 429 too_many_replays */
 	WH_E_UNAVAILABLE,	/* 503 unavailable: database unreachable or failing */
 	WH_E_NOMEM,		/* 503 unavailable: out of memory */
 	WH_E__COUNT

@@ -72,6 +72,49 @@ fc_secret(const struct body_field *f, const struct field_env *e,
 }
 
 const char *
+fc_replay_status(const struct body_field *f, const struct field_env *e,
+    json_object *v, void *out)
+{
+	const char	*s, *why;
+	size_t		 n;
+
+	if ((why = string_of(v, &s, &n)) != NULL)
+		return why;
+	if (strcmp(s, "failed") != 0 && strcmp(s, "cancelled") != 0)
+		return "Must be \"failed\" or \"cancelled\".";
+	*(const char **)out = s;
+	return NULL;
+}
+
+const char *
+fc_time(const struct body_field *f, const struct field_env *e,
+    json_object *v, void *out)
+{
+	const char	*s, *why;
+	size_t		 n;
+
+	if ((why = string_of(v, &s, &n)) != NULL)
+		return why;
+	if (time_db_from_rfc3339(s, n, out) == -1)
+		return "Must be an RFC 3339 time, such as "
+		    "\"2026-11-29T10:30:00Z\".";
+	return NULL;
+}
+
+const char *
+fc_sequence(const struct body_field *f, const struct field_env *e,
+    json_object *v, void *out)
+{
+	if (v == NULL)
+		return MSG_NOT_NULL;
+	if (!json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0)
+		return "A valid non-negative integer is required.";
+	*(long long *)out = json_object_get_int64(v);
+	return NULL;
+}
+
+const char *
 fc_status(const struct body_field *f, const struct field_env *e,
     json_object *v, void *out)
 {

@@ -59,6 +59,14 @@ const char	*fc_token_key(const struct body_field *, const struct field_env *,
 		    json_object *, void *);	/* const char *, printable ASCII */
 const char	*fc_object(const struct body_field *, const struct field_env *,
 		    json_object *, void *);	/* json_object * (not taken) */
+const char	*fc_replay_status(const struct body_field *,
+		    const struct field_env *, json_object *, void *);
+						/* const char *: failed, cancelled */
+const char	*fc_time(const struct body_field *, const struct field_env *,
+		    json_object *, void *);	/* char[TIME_DB_LEN + 1], UTC */
+const char	*fc_sequence(const struct body_field *,
+		    const struct field_env *, json_object *, void *);
+						/* long long, 0 or more */
 
 /* A query parameter's check, as a body field's; s is the decoded value of
  * the first occurrence. */

@@ -221,7 +221,8 @@ answer_unknown_sequence(struct ctx *c, long long last)
 	c->errors = NULL;	/* taken */
 }
 
-/* One event of the page: its row and the body it was sent with. */
+/* One event of the page: its row and the body it was sent with (NULL:
+ * erased). */
 static void
 render_event(struct jw *w, const struct event_row *e, const char *body,
     size_t body_len)
@@ -240,7 +241,10 @@ render_event(struct jw *w, const struct event_row *e, const char *body,
 	jw_key(w, "delivery_status");
 	jw_str(w, e->status);
 	jw_key(w, "body");
-	jw_raw(w, body, body_len);
+	if (body == NULL)
+		jw_null(w);		/* erased */
+	else
+		jw_raw(w, body, body_len);
 	jw_obj_end(w);
 }
 
@@ -274,6 +278,11 @@ answer_events(struct ctx *c, const struct event_row *rows, int n,
 		if (shown > 0 && bytes + (size_t)rows[i].body_len >
 		    WH_EVENTS_PAGE_BYTES)
 			break;
+		if (rows[i].erased) {
+			render_event(&w, &rows[i], NULL, 0);
+			shown = i + 1;
+			continue;
+		}
 		rc = db_delivery_body(c->svc->db, rows[i].delivery_id, body,
 		    cap, &len);
 		if (rc == DB_NOTFOUND)	/* purged since the list was read */

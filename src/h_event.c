@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* h_event.c: POST /webhooks/v1/events/, a processed document reported by
- * the pipeline (service role). */
+ * the pipeline, and DELETE /webhooks/v1/events/{id}/, its body erased
+ * (service role). */
 #include <stdio.h>
 #include <string.h>
 
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
+#include "timeutil.h"
 #include "valid.h"
 
 /*
@@ -159,4 +161,21 @@ h_event_create(struct ctx *c)
 		log_info("event %s %s for user %s: %d delivery", r.id, type,
 		    in->user, r.deliveries);
 	answer_event(c, &r);
+}
+
+void
+h_event_erase(struct ctx *c)
+{
+	char		rfc[WH_TIME_LEN + 1], dbnow[TIME_DB_LEN + 1];
+	enum db_rc	rc;
+
+	time_now(rfc, dbnow);
+	if ((rc = db_event_erase(c->svc->db, c->who.user_id, c->path_id,
+	    dbnow)) != DB_OK) {
+		ctx_db_error(c, rc);
+		return;
+	}
+	log_info("event %s: body erased by user %llu", c->path_id,
+	    (unsigned long long)c->who.user_id);
+	c->resp->status = 204;
 }

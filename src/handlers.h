@@ -76,7 +76,10 @@ void	h_webhook_events(struct ctx *);
 void	h_signing_key_create(struct ctx *);
 void	h_signing_key_get(struct ctx *);
 void	h_signing_key_delete(struct ctx *);
+void	h_replay_create(struct ctx *);
+void	h_replay_get(struct ctx *);
 void	h_event_create(struct ctx *);
+void	h_event_erase(struct ctx *);
 
 /* Shared by the handlers (service.c). */
 

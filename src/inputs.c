@@ -42,6 +42,17 @@ const struct body_field event_fields[4] = {
 };
 #undef E
 
+#define R(name, check, val, seen) { name, check, \
+	offsetof(struct replay_input, val), \
+	offsetof(struct replay_input, seen), 0, 0 }
+const struct body_field replay_fields[4] = {
+	R("status", fc_replay_status, status, has_status),
+	R("since", fc_time, since, has_since),
+	R("until", fc_time, until, has_until),
+	R("after", fc_sequence, after, has_after),
+};
+#undef R
+
 #define Q(type, name, check, val, seen) { name, check, \
 	offsetof(type, val), offsetof(type, seen) }
 const struct query_field page_query[2] = {

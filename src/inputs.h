@@ -52,6 +52,14 @@ struct event_list_input {
 	long long		after, limit;
 };
 
+/* POST /webhook/{id}/replay/: the filter. */
+struct replay_input {
+	int		 has_status, has_since, has_until, has_after;
+	const char	*status;
+	char		 since[TIME_DB_LEN + 1], until[TIME_DB_LEN + 1];
+	long long	 after;
+};
+
 union route_input {
 	struct webhook_input		webhook;
 	struct event_input		event;
@@ -59,6 +67,7 @@ union route_input {
 	struct webhook_list_input	webhooks;
 	struct delivery_list_input	deliveries;
 	struct event_list_input		events;
+	struct replay_input		replay;
 };
 
 /* The tables, with their lengths. */
@@ -67,6 +76,7 @@ extern const struct body_field	webhook_create_fields[4];
 extern const struct body_field	webhook_put_fields[4];
 extern const struct body_field	webhook_patch_fields[4];
 extern const struct body_field	event_fields[4];
+extern const struct body_field	replay_fields[4];
 extern const struct query_field	page_query[2];
 extern const struct query_field	webhook_list_query[4];
 extern const struct query_field	delivery_list_query[2];

@@ -38,10 +38,14 @@ static const struct route routes[] = {
 	    NONE },
 	{ "webhook/*/signing-key", HTTP_DELETE, h_signing_key_delete, 0, 0,
 	    NONE, NONE },
+	{ "webhook/*/replay", HTTP_POST, h_replay_create, RF_BODY,
+	    WH_MAX_BODY, INPUT_TABLE(replay_fields), NONE },
+	{ "webhook/*/replay/*", HTTP_GET, h_replay_get, 0, 0, NONE, NONE },
 	{ "webhook/*/events", HTTP_GET, h_webhook_events, 0, 0, NONE,
 	    INPUT_TABLE(event_list_query) },
 	{ "events", HTTP_POST, h_event_create, RF_BODY | RF_SERVICE | RF_LOOKUP,
 	    WH_MAX_EVENT_BODY, INPUT_TABLE(event_fields), NONE },
+	{ "events/*", HTTP_DELETE, h_event_erase, RF_SERVICE, 0, NONE, NONE },
 };
 #undef NONE
 

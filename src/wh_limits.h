@@ -48,6 +48,17 @@
 #define WH_MAX_DELIVERY_BODY   (WH_MAX_EVENT_BODY + WH_DELIVERY_ENVELOPE)
 #define WH_MAX_ATTEMPTS        100           /* of one delivery, redeliveries included */
 #define WH_MAX_ATTEMPT_LOG     100           /* newest attempts in attempt_log */
+#define WH_REPLAY_MAX          10000         /* default replay_max_deliveries */
+#define WH_REPLAYS_PER_HOUR    10            /* default replays_per_hour (per webhook) */
+#define WH_REPLAY_STEP         64            /* deliveries a replay requeues per step
+                                                (one transaction), at most */
+#define WH_REPLAY_STEP_MS      100           /* between a dispatcher's replay steps */
+#define WH_REPLAY_IDLE_MS      1000          /* a dispatcher looks for a replay to run */
+#define WH_RETENTION_DAYS      30            /* default event_retention_days */
+#define WH_PURGE_BATCH         64            /* deliveries purged per transaction */
+#define WH_PURGE_ROWS          1000          /* events or replays purged per statement */
+#define WH_PURGE_PAUSE_MS      20            /* between a dispatcher's purge batches */
+#define WH_PURGE_INTERVAL_MS   60000         /* between its passes, once caught up */
 #define WH_EVENTS_PAGE_BYTES   (1024 * 1024) /* bodies on one page of GET .../events/
                                                 (at least one event) */
 #define WH_MANUAL_PENDING      100           /* default manual_pending_max */

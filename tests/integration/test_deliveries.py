@@ -1350,6 +1350,233 @@ def test_signing_keys_sign_v1a_rotate_and_are_removed():
     wait_delivery(h2, e2)
 
 
+REPLAY_KEYS = {"id", "webhook", "status", "filter", "matched", "requeued", "skipped", "created_at",
+               "updated_at", "finished_at"}
+
+
+def replay(hook, body, status=202):
+    r = api("POST", hook.path("replay/"), hook.user, json_body=body)
+    b = expect(r, status)
+    if status == 202:
+        check(set(b) == REPLAY_KEYS, "replay keys %s" % sorted(b), r)
+        check(b["webhook"] == hook.id and UUID_RE.match(b["id"]), "replay %r" % b, r)
+        check(r.header("Location") == "/webhooks/v1/webhook/%s/replay/%s/" % (hook.id, b["id"]),
+              "Location %r" % r.header("Location"), r)
+    return b, r
+
+
+def wait_replay(hook, job, timeout=20.0):
+    def probe():
+        b = expect(api("GET", hook.path("replay/%s/" % job), hook.user), 200)
+        return b if b["status"] != "running" else None
+    return wait_for(probe, timeout, "replay %s to finish" % job)
+
+
+@test
+def test_replay_requeues_failed_and_cancelled_deliveries_keeping_their_ids():
+    stop_all()                                  # the first replay must stay running for a while
+    svc = new_service()
+    u = new_user("replay")
+    rx = receiver()
+    k = "replay-%s" % RUN
+    rx.set_code(k, 500)
+    h = make_hook(u, T()[0], "switch?k=%s" % k)
+    failed = [emit(svc, u, T()[0], {"n": i}, deliveries=1) for i in (1, 2, 3)]
+    main_dispatcher()
+    for e in failed:
+        wait_delivery(h, e, statuses=("failed",), timeout=FAST_TOTAL + 10)
+    patch(h, {"status": "disabled"})
+    kept = [emit(svc, u, T()[0], {"n": i}, deliveries=0) for i in (4, 5)]
+    patch(h, {"status": "enabled"})
+    rx.set_code(k, 204)
+    first = {q.webhook_id: q for q in h.reqs()}
+    seq = {e: first[e].headers.get("webhook-sequence") for e in failed}
+    check(sorted(seq.values()) == ["1", "2", "3"], "sequences of the failed ones %r" % seq)
+    stop_all()
+    b, r = replay(h, {"status": "failed"})
+    check(b["status"] == "running" and b["matched"] == 3 and b["requeued"] == 0 and b["finished_at"] is None,
+          "a new replay %r" % b, r)
+    check(b["filter"] == {"status": "failed", "since": None, "until": None, "after": None}, "filter %r" % b["filter"], r)
+    # one at a time per webhook
+    b2 = expect_error(api("POST", h.path("replay/"), u, json_body={}), 429, "too_many_replays")
+    r2 = _tls.last
+    check(r2.header("Retry-After") and int(r2.header("Retry-After")) >= 1, "no Retry-After on the 429", r2)
+    check(b2["detail"], "429 without detail")
+    main_dispatcher()
+    done = wait_replay(h, b["id"])
+    check(done["status"] == "completed" and done["requeued"] == 3 and done["skipped"] == 0
+          and done["finished_at"] is not None, "the replay ended %r" % done)
+    for e in failed:
+        wait_delivery(h, e, timeout=10)
+    again = [q for q in h.reqs() if q.webhook_id in failed and q.t > first[q.webhook_id].t and q.route == "switch"]
+    ok = [q for q in again if q.webhook_id in seq and q.headers.get("webhook-sequence") == seq[q.webhook_id]]
+    check(len({q.webhook_id for q in ok}) == 3, "the replayed deliveries did not keep their webhook-id and "
+          "webhook-sequence: %r" % [(q.webhook_id, q.headers.get("webhook-sequence")) for q in again])
+    check(not any(q.webhook_id in kept for q in h.reqs()), "a status=failed replay sent a cancelled one")
+    # the cancelled ones (kept while disabled), with the sequence filter
+    b, r = replay(h, {"status": "cancelled", "after": 4})
+    check(b["matched"] == 1, "after=4 matched %r, expected 1 (sequence 5)" % b["matched"], r)
+    done = wait_replay(h, b["id"])
+    check(done["requeued"] == 1, "requeued %r" % done)
+    got = receiver().wait(1, prefix=h.prefix, event_id=kept[1], timeout=10)
+    check(got and got[0].headers.get("webhook-sequence") == "5", "the kept event 5: %r" % got)
+    check(not any(q.webhook_id == kept[0] for q in h.reqs()), "sequence 4 was replayed despite after=4")
+    # nothing left to match: completed at once
+    b, r = replay(h, {"status": "failed", "since": "2000-01-01T00:00:00Z", "until": "2000-01-02T00:00:00+01:00"})
+    check(b["matched"] == 0 and b["status"] == "completed" and b["finished_at"] is not None, "an empty replay %r" % b, r)
+    check(b["filter"]["since"] == "2000-01-01T00:00:00.000000Z" and b["filter"]["until"] == "2000-01-01T23:00:00.000000Z",
+          "the filter's times in UTC: %r" % b["filter"], r)
+    # reading: the job's webhook and owner only
+    expect_error(api("GET", h.path("replay/%s/" % b["id"]), new_user("replay_other")), 404, "not_found")
+    expect_error(api("GET", h.path("replay/%s/" % uuid.uuid4()), u), 404, "not_found")
+    h2 = make_hook(u, T()[1], "ok")
+    expect_error(api("GET", h2.path("replay/%s/" % b["id"]), u), 404, "not_found")
+    expect_error(api("POST", h.path("replay/"), new_user("replay_other2"), json_body={}), 404, "not_found")
+
+
+@test
+def test_replay_bad_filters_bound_and_rate():
+    main_dispatcher()
+    u = new_user("replay_bad")
+    h = make_hook(u, T()[0], "ok")
+    for body, field in (({"status": "pending"}, "status"), ({"status": None}, "status"),
+                        ({"since": "yesterday"}, "since"), ({"until": "2026-13-01T00:00:00Z"}, "until"),
+                        ({"after": -1}, "after"), ({"after": "3"}, "after"), ({"after": 1.5}, "after"),
+                        ({"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"}, "until"),
+                        ({"since": "2026-12-01T00:00:00Z", "until": "2026-12-01T00:00:00Z"}, "until"),
+                        ({"nope": 1}, "nope")):
+        expect_error(api("POST", h.path("replay/"), u, json_body=body), 400, "invalid", [field])
+    expect_error(api("POST", h.path("replay/"), u, body=b"[]"), 400, "parse_error")
+    expect_error(api("POST", h.path("replay/"), u, body=b"{}", ctype="text/plain"), 415, "unsupported_media_type")
+    # over the bound: more matching deliveries than replay_max_deliveries (10000),
+    # made two days ago (well inside event_retention_days)
+    wid = h.id
+    base_ts = int(time.time()) - 2 * 86400
+    base = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(base_ts))
+    sql("INSERT INTO deliveries (id, event_id, webhook_id, user_id, event_type, body, status, created_at) "
+        "SELECT UUID(), UUID(), '%s', w.user_id, 'x.completed', '{}', 'failed', "
+        "'%s' + INTERVAL seq SECOND FROM seq_1_to_10001 JOIN webhooks w ON w.id = '%s';"
+        % (wid, base, wid))
+    b = expect_error(api("POST", h.path("replay/"), u, json_body={}), 400, "invalid", ["non_field_errors"])
+    check("10000" in b["errors"]["non_field_errors"][0], "the bound is not named: %r" % b)
+    until = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(base_ts + 1000)) + ".5Z"
+    b, r = replay(h, {"until": until})          # the first 1000 of them
+    check(b["matched"] == 1000, "a narrowed replay matched %r, expected 1000" % b["matched"], r)
+    done = wait_replay(h, b["id"], timeout=60)
+    check(done["requeued"] == 1000 and done["status"] == "completed", "the 1000: %r" % done)
+    # rate: replays_per_hour (10) in the last hour, with Retry-After until the oldest leaves it
+    sql("INSERT INTO replay_jobs (id, webhook_id, user_id, status, matched, created_at, updated_at) "
+        "SELECT UUID(), '%s', w.user_id, 'completed', 0, UTC_TIMESTAMP(6) - INTERVAL 50 MINUTE, UTC_TIMESTAMP(6) "
+        "FROM seq_1_to_9 JOIN webhooks w ON w.id = '%s';" % (wid, wid))
+    b = expect_error(api("POST", h.path("replay/"), u, json_body={}), 429, "too_many_replays")
+    ra = int(_tls.last.header("Retry-After") or 0)
+    check(500 <= ra <= 601, "Retry-After %r, expected the ~600 s until the oldest replay is an hour old" % ra)
+    sql("DELETE a FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = '%s' "
+        "AND d.event_type = 'x.completed'; DELETE FROM deliveries WHERE webhook_id = '%s' "
+        "AND event_type = 'x.completed';" % (wid, wid))
+
+
+@test
+def test_retention_purges_old_finished_deliveries_in_batches_and_keeps_the_rest():
+    stop_all()
+    u = new_user("retention")
+    h = make_hook(u, T()[0], "ok")
+    tag = "ret_%s.completed" % RUN
+    old = "UTC_TIMESTAMP(6) - INTERVAL 40 DAY"
+    # 152 old events: 150 with a finished delivery and two attempts each (three
+    # batches of 64), one whose delivery is still pending, one without a delivery;
+    # a finished delivery of 29 days; an old finished replay
+    sql("INSERT INTO events (id, source_user_id, idempotency_key, user_id, api_template_id, type, "
+        "deliveries, created_at) SELECT UUID(), w.user_id, CONCAT('ret-', seq), w.user_id, "
+        "w.api_template_id, '{t}', 1, {old} + INTERVAL seq SECOND "
+        "FROM seq_1_to_152 JOIN webhooks w ON w.id = '{w}';"
+        "INSERT INTO deliveries (id, event_id, webhook_id, user_id, event_type, body, status, "
+        "next_attempt_at, created_at) SELECT UUID(), e.id, '{w}', e.user_id, e.type, '{{}}', "
+        "IF(e.idempotency_key = 'ret-151', 'pending', IF(RAND() < 0.5, 'succeeded', 'failed')), "
+        "IF(e.idempotency_key = 'ret-151', UTC_TIMESTAMP(6) + INTERVAL 1 DAY, NULL), e.created_at "
+        "FROM events e WHERE e.type = '{t}' AND e.idempotency_key <> 'ret-152';"
+        "INSERT INTO delivery_attempts (delivery_id, attempted_at, duration_ms) "
+        "SELECT d.id, d.created_at, 1 FROM deliveries d JOIN seq_1_to_2 WHERE d.event_type = '{t}';"
+        "INSERT INTO deliveries (id, event_id, webhook_id, user_id, event_type, body, status, created_at) "
+        "SELECT UUID(), UUID(), '{w}', w.user_id, '{t}', '{{}}', 'failed', UTC_TIMESTAMP(6) - INTERVAL 29 DAY "
+        "FROM webhooks w WHERE w.id = '{w}';"
+        "INSERT INTO replay_jobs (id, webhook_id, user_id, status, matched, created_at, updated_at) "
+        "SELECT UUID(), '{w}', w.user_id, 'completed', 0, {old}, {old} FROM webhooks w WHERE w.id = '{w}';"
+        .format(t=tag, w=h.id, old=old))
+
+    def counts():
+        out = sql("SELECT (SELECT COUNT(*) FROM deliveries WHERE event_type = '{t}'), "
+                  "(SELECT COUNT(*) FROM events WHERE type = '{t}'), "
+                  "(SELECT COUNT(*) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id "
+                  "WHERE d.event_type = '{t}'), "
+                  "(SELECT COUNT(*) FROM delivery_attempts WHERE delivery_id NOT IN (SELECT id FROM deliveries)), "
+                  "(SELECT COUNT(*) FROM replay_jobs WHERE webhook_id = '{w}');".format(t=tag, w=h.id))
+        return [int(x) for x in out.split()[-5:]]
+    before = counts()
+    check(before[0] == 152 and before[1] == 152 and before[2] == 302 and before[4] == 1,
+          "the planted rows: %r" % before)
+    d = solo("retention", event_retention_days="30")
+    wait_for(lambda: counts()[0] == 2 and counts()[1] == 1 or None, 30, "the purge of the old rows")
+    after = counts()
+    check(after[0] == 2, "deliveries left %d, expected the pending old one and the recent one" % after[0])
+    check(after[1] == 1, "events left %d, expected the one whose delivery is pending" % after[1])
+    check(after[2] == 2, "attempts left %d, expected the pending one's two" % after[2])
+    check(after[4] == 0, "the old finished replay was not purged")
+    left = sql("SELECT status FROM deliveries WHERE event_type = '%s' ORDER BY created_at;" % tag).split()
+    check(left[-2:] == ["pending", "failed"], "left: %r" % left)
+    line = wait_for(lambda: next((ln for ln in d.log_text().splitlines() if "purged what is older than 30 days"
+                                  in ln), None), 10, "the purge pass's log line")
+    m = re.search(r"(\d+) deliveries \((\d+) attempts\), (\d+) events, (\d+) replays in (\d+) batches, "
+                  r"\d+ ms; the longest batch (\d+) ms", line)
+    check(m and int(m.group(1)) >= 150 and int(m.group(2)) >= 300 and int(m.group(5)) >= 3,
+          "the purge line %r: expected 150+ deliveries, 300+ attempts in 3+ batches" % line)
+    print("#   %s" % line.strip()[:200])
+
+
+@test
+def test_erasing_an_event_removes_its_body_at_once():
+    main_dispatcher()
+    svc = new_service()
+    u = new_user("erase")
+    h = make_hook(u, T()[0], "ok")
+    data = {"student": "Zo\u00eb", "answers": [1, 2]}
+    e = emit(svc, u, T()[0], data, deliveries=1)
+    wait_delivery(h, e)
+    expect_error(api("DELETE", EVENTS + e + "/", u), 403, "permission_denied")
+    expect_error(api("DELETE", EVENTS + e + "/", new_service("svc_other")), 404, "not_found")
+    expect_error(api("DELETE", EVENTS + str(uuid.uuid4()) + "/", svc), 404, "not_found")
+    expect_error(api("DELETE", EVENTS + "nope/", svc), 404, "not_found")
+    for _ in range(2):                                          # erasing twice is no error
+        r = api("DELETE", EVENTS + e + "/", svc)
+        check(r.status == 204 and not r.body, "DELETE answered %d %r" % (r.status, r.body[:80]), r)
+    b = expect(api("GET", h.path("events/"), u), 200)
+    x = [v for v in b["results"] if v["id"] == e]
+    check(x and x[0]["body"] is None and x[0]["delivery_status"] == "succeeded",
+          "the erased event is listed as %r" % x)
+    n = sql("SELECT COUNT(*) FROM deliveries WHERE event_id = '%s' AND body IS NOT NULL;" % e).split()[-1]
+    check(n == "0", "%s deliveries still hold the body" % n)
+    check(delivery_of(h, e)["status"] == "succeeded", "the delivery record changed")
+    # a redelivery of it has nothing to send: failed at once, said why
+    d = delivery_of(h, e)
+    expect(api("POST", h.path("deliveries/%s/redeliver/" % d["id"]), u), 202)
+    f = wait_delivery(h, e, statuses=("failed",), timeout=10)
+    check((f["error"] or "").startswith("not sent: the event's body was erased"), "error %r" % f["error"])
+    check(len(receiver().requests(event_id=e)) == 1, "the erased body was sent again")
+    # a pending delivery is cancelled at once, and never sent
+    stop_all()
+    e2 = emit(svc, u, T()[0], data, deliveries=1)
+    r = api("DELETE", EVENTS + e2 + "/", svc)
+    check(r.status == 204, "DELETE answered %d" % r.status, r)
+    d2 = delivery_of(h, e2)
+    check(d2["status"] == "cancelled" and (d2["error"] or "").startswith("not sent: the event's body was erased"),
+          "the pending delivery after erasure: %r" % d2)
+    main_dispatcher()
+    settle(1.0)
+    check(not receiver().requests(event_id=e2), "an erased event was delivered")
+    b, r = replay(h, {"status": "cancelled"})
+    check(b["matched"] == 0, "a replay matched %d erased deliveries" % b["matched"], r)
+
+
 @test
 def test_signatures_during_secret_rotation():
     main_dispatcher()

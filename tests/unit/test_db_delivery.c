@@ -135,9 +135,11 @@ event_list_and_body(void **state)
 	size_t			 len = 99;
 	int			 n = -1;
 
-	fake_db_rows(ST_EVENT_LIST, 2, 7, CELLS(
+	fake_db_rows(ST_EVENT_LIST, 2, 8, CELLS(
 	    DL1, EV1, "4", "push", "cancelled", "2026-11-29 10:30:00.123456", "7",
-	    DL1, EV1, "5", "push", "pending", "2026-11-29 10:30:01.000000", "2"));
+	    "0",
+	    DL1, EV1, "5", "push", "pending", "2026-11-29 10:30:01.000000", NULL,
+	    "1"));
 	assert_int_equal(db_event_list(fake_db(), USER, WH1, 3, 2, rows, &n),
 	    DB_OK);
 	assert_int_equal(n, 2);
@@ -145,7 +147,9 @@ event_list_and_body(void **state)
 	assert_int_equal(rows[0].body_len, 7);
 	assert_string_equal(rows[0].status, "cancelled");
 	assert_string_equal(rows[0].created_at, "2026-11-29T10:30:00.123456Z");
+	assert_int_equal(rows[0].erased, 0);
 	assert_int_equal(rows[1].sequence, 5);
+	assert_int_equal(rows[1].erased, 1);
 	c = fake_db_exec(0);
 	assert_string_equal(fake_arg_str(c, 0), WH1);
 	assert_int_equal(fake_arg_int(c, 1), USER);

@@ -21,6 +21,9 @@
 #define A_GET		(HTTP_GET | HTTP_HEAD | HTTP_OPTIONS)
 #define A_POST		(HTTP_POST | HTTP_OPTIONS)
 #define A_LIST		(HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_OPTIONS)
+#define A_ERASE		(HTTP_DELETE | HTTP_OPTIONS)
+#define A_KEY		(HTTP_GET | HTTP_HEAD | HTTP_POST | HTTP_DELETE | \
+			    HTTP_OPTIONS)
 #define A_ONE		(HTTP_GET | HTTP_HEAD | HTTP_PUT | HTTP_PATCH | \
 			    HTTP_DELETE | HTTP_OPTIONS)
 
@@ -107,6 +110,20 @@ static const struct route_row rows[] = {
 	    NULL, NULL },
 	{ "/webhooks/v1/events", HTTP_POST, "events", HTTP_POST, A_POST, NULL,
 	    NULL },
+	{ "/webhooks/v1/events/" U1 "/", HTTP_DELETE, "events/*", HTTP_DELETE,
+	    A_ERASE, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/events/", HTTP_GET, "webhook/*/events",
+	    HTTP_GET, A_GET, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/signing-key/", HTTP_POST,
+	    "webhook/*/signing-key", HTTP_POST, A_KEY, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/signing-key", HTTP_DELETE,
+	    "webhook/*/signing-key", HTTP_DELETE, A_KEY, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/signing-key/", HTTP_HEAD,
+	    "webhook/*/signing-key", HTTP_GET, A_KEY, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/replay/", HTTP_POST, "webhook/*/replay",
+	    HTTP_POST, A_POST, U1, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/replay/" U2 "/", HTTP_GET,
+	    "webhook/*/replay/*", HTTP_GET, A_GET, U1, U2 },
 
 	/* Known paths, other methods: no route, the allowed mask. */
 	{ "/webhooks/v1/webhook/", HTTP_DELETE, NULL, 0, A_LIST, NULL, NULL },
@@ -168,7 +185,13 @@ static const struct route_row rows[] = {
 	    NULL, 0, 0, NULL, NULL },
 	{ "/webhooks/v1/webhook/" U1 "/deliveries/" U2 "/redeliver/x/",
 	    HTTP_POST, NULL, 0, 0, NULL, NULL },
-	{ "/webhooks/v1/events/x/", HTTP_POST, NULL, 0, 0, NULL, NULL },
+	{ "/webhooks/v1/events/x/", HTTP_POST, NULL, 0, A_ERASE, NULL, NULL },
+	{ "/webhooks/v1/events/" U1 "/x/", HTTP_DELETE, NULL, 0, 0, NULL,
+	    NULL },
+	{ "/webhooks/v1/webhook/" U1 "/replay/", HTTP_GET, NULL, 0, A_POST,
+	    NULL, NULL },
+	{ "/webhooks/v1/webhook/" U1 "/events/", HTTP_POST, NULL, 0, A_GET,
+	    NULL, NULL },
 	{ "/api/webhooks/v1/webhook/", HTTP_GET, NULL, 0, 0, NULL, NULL },
 	{ "webhooks/v1/webhook/", HTTP_GET, NULL, 0, 0, NULL, NULL },
 };
