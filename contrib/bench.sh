@@ -52,6 +52,15 @@
 # a second; then GET of one webhook with wrk, with db_sync_wait 1 (reads
 # wait for the cluster) and 0.  The single node runs with db_sync_wait 0
 # (there is no other node to wait for).
+#
+# bench.sh --retention: the purge of event_retention_days on
+# BENCH_RETENTION_ROWS (1000000) events 40 days old, each with a finished
+# delivery and one attempt (3 x 10^6 rows, written with SQL), by one
+# dispatcher: how long the purge takes, in how many transactions, the
+# longest of them (the longest any row stays locked for it), and the API's
+# latency while it runs beside the same measure before (wrk -c8 for 10 s
+# each: GET the webhook's deliveries, a page of 20; POST /events/ at 200 a
+# second for a user without a webhook).
 # BENCH_DISPATCH_CONF adds key=value settings (space separated) to the
 # configuration, e.g. "dispatcher_concurrency=128 dispatcher_batch=128".
 #
@@ -64,8 +73,9 @@ set -u
 MODE=api
 case ${1:-} in
 --cluster) MODE=cluster ;;
+--retention) MODE=retention ;;
 '') ;;
-*) printf 'usage: contrib/bench.sh [--cluster]\n' >&2; exit 2 ;;
+*) printf 'usage: contrib/bench.sh [--cluster | --retention]\n' >&2; exit 2 ;;
 esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -280,6 +290,82 @@ for u in "$REF/bench/static" "$REF/bench/ref" "$REF/bench/ref-keepalive" "$API/h
 	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$u")
 	[[ $code == 200 ]] || die "$u answered $code"
 done
+
+# --- bench.sh --retention ----------------------------------------------------
+RET_ROWS=${BENCH_RETENTION_ROWS:-1000000}
+
+# ret_probe LABEL: the API's latency now (see the header): "p50 p99 rps"
+# of both into RP[LABEL,get] and RP[LABEL,events].
+declare -A RP
+ret_probe() {
+	local log=$STATE/log/ret-$1
+	BENCH_LUA_DIR="$LUA" BENCH_TOKEN=$RET_TOKEN wrk -t1 -c8 -d10s --latency \
+		-s "$LUA/get.lua" "$API/webhook/$RET_WID/deliveries/" >"$log-get.log" 2>&1
+	RP[$1,get]=$(awk '/^BENCH /{for(i=2;i<=NF;i++){split($i,a,"=");v[a[1]]=a[2]}
+		printf "%s %s %s", v["p50_ms"], v["p99_ms"], v["rps"]}' "$log-get.log")
+	BENCH_EVENTS_TOKEN=$RET_SVC BENCH_EVENTS_TEMPLATE=$RET_TPL BENCH_EVENTS_USER=bench_ret_nohook \
+		BENCH_EVENTS_RATE=200 wrk -t1 -c8 -d10s --latency --timeout 10s -s "$LUA/events.lua" \
+		"$API/events/" >"$log-events.log" 2>&1
+	RP[$1,events]=$(awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} /^Requests\/sec/{r=$2}
+		END{printf "%s %s %s", p50, p99, r}' "$log-events.log")
+}
+
+retention_bench() {
+	local out t0 planted line left
+	"$CTL" -c "$CONF" user add bench_ret >/dev/null 2>&1 || die "user add"
+	"$CTL" -c "$CONF" user add bench_ret_nohook >/dev/null 2>&1 || die "user add"
+	"$CTL" -c "$CONF" user add bench_ret_svc >/dev/null 2>&1 || die "user add"
+	RET_TOKEN=$("$CTL" -c "$CONF" token create bench_ret) || die "token"
+	RET_SVC=$("$CTL" -c "$CONF" token create bench_ret_svc --service) || die "token"
+	RET_TPL=488f4644-057d-41e7-9a74-72c040602647
+	out=$(curl -s -w '\n%{http_code}' --max-time 10 -X POST "$API/webhook/" \
+		-H "Authorization: Bearer $RET_TOKEN" -H 'Content-Type: application/json' \
+		-d "{\"api_template\":\"$RET_TPL\",\"endpoint_url\":\"https://example.com/hook\"}")
+	[[ ${out##*$'\n'} == 201 ]] || die "creating the webhook answered: $out"
+	RET_WID=$(printf '%s' "${out%$'\n'*}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	say "planting $RET_ROWS events, deliveries and attempts 40 days old"
+	t0=$EPOCHREALTIME
+	stack_db_sql "$STATE" webhookd <<SQL || die "planting the rows"
+INSERT INTO events (id, source_user_id, user_id, api_template_id, type, deliveries, created_at)
+  SELECT UUID(), w.user_id, w.user_id, w.api_template_id, 'bench_ret.completed', 1,
+    UTC_TIMESTAMP(6) - INTERVAL 40 DAY + INTERVAL seq * 1000 MICROSECOND
+  FROM seq_1_to_$RET_ROWS JOIN webhooks w ON w.id = '$RET_WID';
+INSERT INTO deliveries (id, event_id, webhook_id, user_id, event_type, body, status, attempts,
+    response_code, duration_ms, created_at, last_attempt_at)
+  SELECT UUID(), e.id, '$RET_WID', e.user_id, e.type,
+    '{"type":"bench_ret.completed","data":{"document":"sheet","score":17}}',
+    'succeeded', 1, 204, 12, e.created_at, e.created_at
+  FROM events e WHERE e.type = 'bench_ret.completed';
+INSERT INTO delivery_attempts (delivery_id, attempted_at, response_code, duration_ms)
+  SELECT id, created_at, 204, 12 FROM deliveries WHERE event_type = 'bench_ret.completed';
+SQL
+	planted=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+	say "planted in ${planted}s; the API before the purge"
+	ret_probe before
+	sed -i 's/^log_level *=.*/log_level = info/' "$CONF"
+	say "dispatcher with event_retention_days = 30; the API during the purge"
+	stack_dispatcher_start "$STATE" "$DISPATCHER" main >/dev/null 2>&1 || die "dispatcher"
+	t0=$EPOCHREALTIME
+	ret_probe during
+	while ! line=$(grep -m1 'purged what is older than' "$STATE/log/dispatcher-main.log"); do
+		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a > 3600) }' &&
+			die "no purge line within an hour"
+		sleep 1
+	done
+	left=$(stack_db_sql "$STATE" -N -B -e "SELECT (SELECT COUNT(*) FROM webhookd.deliveries
+		WHERE event_type = 'bench_ret.completed') + (SELECT COUNT(*) FROM webhookd.events
+		WHERE type = 'bench_ret.completed') + (SELECT COUNT(*) FROM webhookd.delivery_attempts)")
+	printf '\nretention: %s rows each of events, deliveries and attempts, 40 days old (planted in %ss); left after the pass: %s\n' \
+		"$RET_ROWS" "$planted" "$left"
+	printf '  %s\n' "${line#*info: }"
+	printf '  %-34s %-24s %-24s\n' "API, wrk -c8 for 10 s" "before: p50 p99 rps" "during the purge"
+	printf '  %-34s %-24s %-24s\n' "GET .../deliveries/ (20 a page)" "${RP[before,get]}" "${RP[during,get]}"
+	printf '  %-34s %-24s %-24s\n' "POST /events/ at 200/s" "${RP[before,events]}" "${RP[during,events]}"
+}
+if [[ $MODE == retention ]]; then
+	retention_bench
+	exit 0
+fi
 
 # --- seed data -------------------------------------------------------------
 ctl() { "$CTL" -c "$CONF" "$@"; }

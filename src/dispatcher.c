@@ -610,10 +610,13 @@ purge(struct disp *d)
 		d->pass_start_ms = now;
 	rc = db_purge_batch(d->db, d->conf.event_retention_days, &b);
 	took = time_mono_ms() - now;
-	if (rc != DB_OK) {
-		if (rc != DB_DEADLOCK)
-			log_warn("purge: %s", db_error(d->db));
+	if (rc == DB_DEADLOCK) {	/* another node purged those rows */
 		d->next_purge_ms = now + WH_PURGE_PAUSE_MS + conflict_backoff_ms(d);
+		return;
+	}
+	if (rc != DB_OK) {
+		log_warn("purge: %s", db_error(d->db));
+		d->next_purge_ms = now + WH_DISPATCH_DB_RETRY_MS;
 		return;
 	}
 	d->pass_batches++;

@@ -56,7 +56,7 @@
 #define WH_REPLAY_IDLE_MS      1000          /* a dispatcher looks for a replay to run */
 #define WH_RETENTION_DAYS      30            /* default event_retention_days */
 #define WH_PURGE_BATCH         64            /* deliveries purged per transaction */
-#define WH_PURGE_ROWS          1000          /* events or replays purged per statement */
+#define WH_PURGE_ROWS          256           /* events or replays purged per statement */
 #define WH_PURGE_PAUSE_MS      20            /* between a dispatcher's purge batches */
 #define WH_PURGE_INTERVAL_MS   60000         /* between its passes, once caught up */
 #define WH_EVENTS_PAGE_BYTES   (1024 * 1024) /* bodies on one page of GET .../events/
