@@ -271,7 +271,7 @@ db_event_list(struct db *db, uint64_t user_id, const char *webhook_id,
 }
 
 struct body_ctx {
-	int	found, truncated;
+	int	found, truncated, is_null;
 	size_t	len;
 };
 
@@ -283,13 +283,14 @@ body_row(void *vctx, const struct db_col *c, int n)
 	(void)n;
 	x->found = 1;
 	x->truncated = c[0].truncated;
+	x->is_null = c[0].is_null;
 	x->len = c[0].len;
 	return 0;
 }
 
 enum db_rc
 db_delivery_body(struct db *db, const char *delivery_id, char *out,
-    size_t cap, size_t *len)
+    size_t cap, size_t *len, int *erased)
 {
 	struct db_arg	 a[] = { ARG_STR(delivery_id) };
 	struct db_col	 col[] = { TRCOL(out, cap) };
@@ -297,6 +298,7 @@ db_delivery_body(struct db *db, const char *delivery_id, char *out,
 	enum db_rc	 rc;
 
 	*len = 0;
+	*erased = 0;
 	rc = db_exec(db, ST_DELIVERY_BODY, ARGS(a), col, 1, body_row, &x, NULL);
 	if (rc != DB_OK)
 		return rc;
@@ -305,6 +307,7 @@ db_delivery_body(struct db *db, const char *delivery_id, char *out,
 	if (x.truncated)
 		return DB_ERR;
 	*len = x.len;
+	*erased = x.is_null;
 	return DB_OK;
 }
 

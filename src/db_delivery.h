@@ -81,9 +81,10 @@ enum db_rc	db_event_erase(struct db *, uint64_t source_user_id,
 		    const char *event_id, const char *now_db);
 
 /* The body of a delivery into out (cap bytes with its NUL; *len gets its
- * length); DB_NOTFOUND when it is gone, DB_ERR when it does not fit. */
+ * length, *erased 1 when it is NULL); DB_NOTFOUND when the delivery is
+ * gone, DB_ERR when the body does not fit. */
 enum db_rc	db_delivery_body(struct db *, const char *delivery_id,
-		    char *out, size_t cap, size_t *len);
+		    char *out, size_t cap, size_t *len, int *erased);
 /* Newest first; after_* (both NULL for the first page) is the keyset
  * position: created_at as "YYYY-MM-DD HH:MM:SS.ffffff" and id. */
 enum db_rc	db_delivery_list(struct db *, uint64_t user_id,

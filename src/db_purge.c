@@ -77,8 +77,6 @@ enum db_rc
 db_purge_batch(struct db *db, int days, struct purge_batch *out)
 {
 	struct batch_ctx	*x;
-	struct db_arg		 lim[] = { ARG_INT(WH_PURGE_ROWS) };
-	unsigned long long	 k = 0;
 	enum db_rc		 rc;
 
 	memset(out, 0, sizeof(*out));
@@ -96,12 +94,7 @@ db_purge_batch(struct db *db, int days, struct purge_batch *out)
 	}
 	/* The deliveries are done: what they leave behind. */
 	if ((rc = purge_rows(db, ST_PG_EVENTS, days, &out->events,
-	    &out->more)) != DB_OK ||
-	    (rc = purge_rows(db, ST_PG_REPLAYS, days, &out->replays,
 	    &out->more)) != DB_OK)
 		return rc;
-	rc = db_exec(db, ST_PG_SEQUENCES, ARGS(lim), NULL, 0, NULL, NULL, &k);
-	out->sequences = (long long)k;
-	out->more |= k >= WH_PURGE_ROWS;
-	return rc;
+	return purge_rows(db, ST_PG_REPLAYS, days, &out->replays, &out->more);
 }

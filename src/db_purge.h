@@ -7,7 +7,7 @@
 #include "db.h"
 
 struct purge_batch {
-	long long	deliveries, attempts, events, replays, sequences;
+	long long	deliveries, attempts, events, replays;
 	int		more;		/* a bound was reached: call again */
 };
 
@@ -15,8 +15,8 @@ struct purge_batch {
  * One batch: up to WH_PURGE_BATCH finished deliveries created more than
  * days ago (and their attempts) in one transaction, oldest first, skipping
  * rows another purger holds; when no more are due, up to WH_PURGE_ROWS
- * events left without deliveries, finished replays and counters of
- * deleted webhooks (one statement each).  Pending deliveries and their
+ * events left without deliveries and finished replays (one statement
+ * each).  Pending deliveries and their
  * events stay, whatever their age.
  */
 enum db_rc	db_purge_batch(struct db *, int days, struct purge_batch *out);

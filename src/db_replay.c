@@ -8,6 +8,7 @@
 #include "db_delivery.h"
 #include "db_replay.h"
 #include "db_stmts.h"
+#include "db_webhook.h"
 
 /* The filter's four pairs of arguments into a (8 of them). */
 static void
@@ -142,7 +143,8 @@ struct step_job {
 	char			id[WH_UUID_LEN + 1], webhook_id[WH_UUID_LEN + 1];
 	struct replay_filter	f;
 	char			after[24], cursor_at[TIME_DB_LEN + 1];
-	char			cursor_id[WH_UUID_LEN + 1], webhook[24];
+	char			cursor_id[WH_UUID_LEN + 1];
+	char			created_at[TIME_DB_LEN + 1];
 	int			found;
 };
 
@@ -209,7 +211,7 @@ step_tx(struct db *db, void *vctx)
 		struct db_col cols[] = { COL(j->id), COL(j->webhook_id),
 		    COL(j->f.status), COL(j->f.since), COL(j->f.until),
 		    COL(j->after), COL(j->cursor_at), COL(j->cursor_id),
-		    COL(j->webhook) };
+		    COL(j->created_at) };
 
 		if ((rc = db_exec(db, ST_RP_NEXT, NOARGS, cols, 9, job_row, j,
 		    NULL)) != DB_OK)
@@ -221,7 +223,10 @@ step_tx(struct db *db, void *vctx)
 	}
 	memcpy(o->id, j->id, sizeof(o->id));
 	memcpy(o->webhook_id, j->webhook_id, sizeof(o->webhook_id));
-	if (strcmp(j->webhook, "0") == 0) {
+	/* The webhook's row locked, as tests and redeliveries count their
+	 * room under it (job, webhook, deliveries: the recorder's order
+	 * after the job). */
+	if ((rc = db_webhook_lock(db, j->webhook_id)) == DB_NOTFOUND) {
 		struct db_arg end[] = { ARG_STR("cancelled"), ARG_STR(now),
 		    ARG_STR(now), ARG_STR(j->id) };
 
@@ -229,6 +234,8 @@ step_tx(struct db *db, void *vctx)
 		return db_exec(db, ST_RP_END, ARGS(end), NULL, 0, NULL, NULL,
 		    NULL);
 	}
+	if (rc != DB_OK)
+		return rc;
 	if ((rc = db_manual_pending(db, j->webhook_id, &pending,
 	    &soonest)) != DB_OK)
 		return rc;
@@ -242,7 +249,7 @@ step_tx(struct db *db, void *vctx)
 	if (room > WH_REPLAY_STEP)
 		room = WH_REPLAY_STEP;
 	{
-		struct db_arg	 a[14];
+		struct db_arg	 a[15];
 		struct db_arg	 none = { DBA_NULL, NULL, 0, 0 };
 		struct db_col	 cols[] = { COL(p->row_id), COL(p->row_at),
 		    COL(p->row_attempts) };
@@ -250,9 +257,10 @@ step_tx(struct db *db, void *vctx)
 
 		a[0] = (struct db_arg)ARG_STR(j->webhook_id);
 		filter_args(&j->f, a + 1);
-		a[9] = a[10] = a[11] = cat ? (struct db_arg)ARG_STR(cat) : none;
-		a[12] = cat ? (struct db_arg)ARG_STR(j->cursor_id) : none;
-		a[13] = (struct db_arg)ARG_INT(room);
+		a[9] = (struct db_arg)ARG_STR(j->created_at);
+		a[10] = a[11] = a[12] = cat ? (struct db_arg)ARG_STR(cat) : none;
+		a[13] = cat ? (struct db_arg)ARG_STR(j->cursor_id) : none;
+		a[14] = (struct db_arg)ARG_INT(room);
 		if ((rc = db_exec(db, ST_RP_PICK, ARGS(a), cols, 3, pick_row, p,
 		    NULL)) != DB_OK)
 			return rc;

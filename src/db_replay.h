@@ -62,8 +62,9 @@ struct replay_step {
  * another dispatcher holds is skipped) requeues, as redeliveries, up to
  * WH_REPLAY_STEP of its next deliveries, and no more than its webhook has
  * room for under manual_max pending manual deliveries; deliveries that
- * have had WH_MAX_ATTEMPTS are skipped.  A job whose webhook is gone is
- * cancelled.
+ * have had WH_MAX_ATTEMPTS are skipped, and none made after the job is
+ * taken.  The webhook's row is locked for the step; a job whose webhook
+ * is gone is cancelled.
  */
 enum db_rc	db_replay_step(struct db *, int manual_max,
 		    struct replay_step *out);

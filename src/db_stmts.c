@@ -161,6 +161,9 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "last_sequence = last_sequence + 1", 1, 1 },
 	[ST_SEQ_LAST] = { "SELECT last_sequence FROM webhook_sequences "
 	    "WHERE webhook_id = ?", 1, 0 },
+	/* With its webhook, in the delete's transaction. */
+	[ST_SEQ_DELETE] = { "DELETE FROM webhook_sequences WHERE webhook_id = ?",
+	    1, 0 },
 	/* An event's template, owner and webhook (of any status: a
 	 * disabled one keeps its events) in one round trip
 	 * (each step a unique key); no row: one of the first two is
@@ -257,19 +260,21 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	/* The running job whose turn it is (the least recently stepped),
 	 * locked for this step; one another dispatcher steps is skipped.
 	 * The times come as DATETIME(6) literals, for the next statements. */
-	[ST_RP_NEXT] = { "SELECT j.id, j.webhook_id, j.f_status, j.f_since, "
-	    "j.f_until, j.f_after, j.cursor_at, j.cursor_id, (SELECT COUNT(*) "
-	    "FROM webhooks w WHERE w.id = j.webhook_id) FROM replay_jobs j "
-	    "FORCE INDEX (ix_replay_due) WHERE j.status = 'running' "
-	    "ORDER BY j.updated_at LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0 },
-	/* The next deliveries of the filter after the cursor, oldest first.
-	 * Parameters: webhook, status, status, since, since, until, until,
-	 * after, after, cursor_at, cursor_at, cursor_at, cursor_id, n. */
+	[ST_RP_NEXT] = { "SELECT id, webhook_id, f_status, f_since, f_until, "
+	    "f_after, cursor_at, cursor_id, created_at FROM replay_jobs "
+	    "FORCE INDEX (ix_replay_due) WHERE status = 'running' "
+	    "ORDER BY updated_at LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0 },
+	/* The next deliveries of the filter after the cursor, oldest first,
+	 * made no later than the job (what fails after it is not its to
+	 * requeue: it stays within what it counted).  Parameters: webhook,
+	 * status, status, since, since, until, until, after, after, the job's
+	 * created_at, cursor_at, cursor_at, cursor_at, cursor_id, n. */
 	[ST_RP_PICK] = { "SELECT id, DATE_FORMAT(created_at, "
 	    "'%Y-%m-%d %H:%i:%s.%f'), attempts FROM deliveries "
 	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? "
-	    RP_FILTER "AND (? IS NULL OR created_at > ? OR (created_at = ? "
-	    "AND id > ?)) ORDER BY created_at, id LIMIT ? FOR UPDATE", 14, 0 },
+	    RP_FILTER "AND created_at <= ? AND (? IS NULL OR created_at > ? OR "
+	    "(created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ? "
+	    "FOR UPDATE", 15, 0 },
 	/* As a redelivery: one more attempt each, manual, due now; the
 	 * first parameter is WH_MAX_ATTEMPTS. */
 	[ST_RP_REQUEUE] = { "UPDATE deliveries SET "
@@ -412,9 +417,6 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_PG_REPLAYS] = { "DELETE FROM replay_jobs WHERE status IN "
 	    "('completed', 'cancelled') AND updated_at < UTC_TIMESTAMP(6) - "
 	    "INTERVAL ? DAY LIMIT ?", 2, 0 },
-	/* The counters of deleted webhooks. */
-	[ST_PG_SEQUENCES] = { "DELETE FROM webhook_sequences WHERE webhook_id "
-	    "NOT IN (SELECT id FROM webhooks) LIMIT ?", 1, 0 },
 	/* Erasure (DELETE /events/{id}/): the service user's own event. */
 	[ST_EV_ERASE_LOCK] = { "SELECT id FROM events WHERE id = ? AND "
 	    "source_user_id = ? FOR UPDATE", 2, 0 },

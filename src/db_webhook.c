@@ -171,7 +171,16 @@ change_and_cancel(struct db *db, void *vctx)
 	rc = db_exec(db, x->st, x->a, NULL, 0, NULL, NULL, &n);
 	if (rc == DB_OK && n == 0)
 		rc = DB_NOTFOUND;
-	return rc == DB_OK ? cancel_pending(db, x->id, x->all) : rc;
+	if (rc == DB_OK)
+		rc = cancel_pending(db, x->id, x->all);
+	/* A deleted webhook's event counter goes with it. */
+	if (rc == DB_OK && x->st == ST_WH_DELETE) {
+		struct db_arg	a[] = { ARG_STR(x->id) };
+
+		rc = db_exec(db, ST_SEQ_DELETE, ARGS(a), NULL, 0, NULL, NULL,
+		    NULL);
+	}
+	return rc;
 }
 
 enum db_rc

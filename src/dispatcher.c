@@ -626,7 +626,6 @@ purge(struct disp *d)
 	d->pass.attempts += b.attempts;
 	d->pass.events += b.events;
 	d->pass.replays += b.replays;
-	d->pass.sequences += b.sequences;
 	if (b.more) {
 		d->next_purge_ms = now + WH_PURGE_PAUSE_MS;
 		return;

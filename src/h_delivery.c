@@ -249,24 +249,29 @@ render_event(struct jw *w, const struct event_row *e, const char *body,
 }
 
 /*
- * {"last_sequence", "next", "results"}: of the n rows fetched (limit + 1
- * asked), those that fit limit and WH_EVENTS_PAGE_BYTES of bodies (one at
- * least), each body read as it is written.  next follows the last one
- * written when any is left.  -1: database trouble, answered.
+ * {"last_sequence", "next", "results"}: of the n rows fetched after the
+ * sequence after (limit + 1 asked), those that fit limit and
+ * WH_EVENTS_PAGE_BYTES of bodies (one at least), each body read as it is
+ * written (a row purged since the list was read is passed over, one erased
+ * since shows as erased).  next follows the last row looked at when any is
+ * left.  -1: database trouble, answered.
  */
 static int
 answer_events(struct ctx *c, const struct event_row *rows, int n,
-    long long limit, long long last, const char *webhook_id, char *body,
-    size_t cap)
+    long long limit, long long after, long long last, const char *webhook_id,
+    char *body, size_t cap)
 {
 	struct buf	 b = { 0 };
 	struct jw	 w;
 	size_t		 len, bytes = 0;
-	long long	 shown = 0;
-	char		 after[24];
+	long long	 cursor = after;
+	char		 next[24];
 	enum db_rc	 rc = DB_OK;
-	int		 more;
+	int		 i, written = 0, gone;
 
+	/* last_sequence was read before the rows: never below them */
+	if (n > 0 && rows[n - 1].sequence > last)
+		last = rows[n - 1].sequence;
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
 	jw_obj(&w);
@@ -274,40 +279,38 @@ answer_events(struct ctx *c, const struct event_row *rows, int n,
 	jw_int(&w, last);
 	jw_key(&w, "results");
 	jw_arr(&w);
-	for (int i = 0; i < n && shown < limit; i++) {
-		if (shown > 0 && bytes + (size_t)rows[i].body_len >
+	for (i = 0; i < n && i < limit; i++) {
+		if (written > 0 && bytes + (size_t)rows[i].body_len >
 		    WH_EVENTS_PAGE_BYTES)
 			break;
-		if (rows[i].erased) {
-			render_event(&w, &rows[i], NULL, 0);
-			shown = i + 1;
+		len = 0;
+		gone = rows[i].erased;
+		if (!gone && (rc = db_delivery_body(c->svc->db,
+		    rows[i].delivery_id, body, cap, &len, &gone)) == DB_NOTFOUND) {
+			rc = DB_OK;	/* purged since the list was read */
+			cursor = rows[i].sequence;
 			continue;
 		}
-		rc = db_delivery_body(c->svc->db, rows[i].delivery_id, body,
-		    cap, &len);
-		if (rc == DB_NOTFOUND)	/* purged since the list was read */
-			continue;
 		if (rc != DB_OK)
 			break;
-		render_event(&w, &rows[i], body, len);
+		render_event(&w, &rows[i], gone ? NULL : body, len);
 		bytes += len;
-		shown = i + 1;
+		written++;
+		cursor = rows[i].sequence;
 	}
-	if (rc != DB_OK && rc != DB_NOTFOUND) {
+	if (rc != DB_OK) {
 		ctx_db_error(c, rc);
 		return -1;
 	}
 	jw_arr_end(&w);
-	more = shown < n;
 	jw_key(&w, "next");
-	snprintf(after, sizeof(after), "%lld",
-	    shown > 0 ? rows[shown - 1].sequence : 0);
-	if (!more)
+	snprintf(next, sizeof(next), "%lld", cursor);
+	if (i >= n)
 		jw_null(&w);
 	else if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/events/?",
 	    c->req->scheme ? c->req->scheme : "http",
 	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
-	    query_link_str(&b, c->req->query, "after", after) == 0)
+	    query_link_str(&b, c->req->query, "after", next) == 0)
 		jw_strn(&w, b.data, b.len);
 	else
 		w.err = 1;
@@ -350,7 +353,7 @@ h_webhook_events(struct ctx *c)
 	if (rc != DB_OK)
 		ctx_db_error(c, rc);
 	else
-		(void)answer_events(c, rows, n, limit, last, w.id, body,
+		(void)answer_events(c, rows, n, limit, after, last, w.id, body,
 		    WH_MAX_DELIVERY_BODY + 1);
 	free(body);
 }

@@ -60,6 +60,27 @@ sign_v1(const unsigned char *key, size_t keylen, const char *id, long long ts,
 	return rc;
 }
 
+/*
+ * The private key of seed, built from a copy in libgcrypt's secure memory
+ * (an S-expression made from secure memory is secure itself, and wiped
+ * when released); NULL when that fails.
+ */
+static gcry_sexp_t
+private_key(const unsigned char seed[SIGN_ED25519_SEED])
+{
+	unsigned char	*d;
+	gcry_sexp_t	 sk = NULL;
+
+	if ((d = gcry_malloc_secure(SIGN_ED25519_SEED)) == NULL)
+		return NULL;
+	memcpy(d, seed, SIGN_ED25519_SEED);
+	if (gcry_sexp_build(&sk, NULL, "(private-key (ecc (curve Ed25519) "
+	    "(flags eddsa) (d %b)))", SIGN_ED25519_SEED, d) != 0)
+		sk = NULL;
+	gcry_free(d);		/* secure memory: wiped */
+	return sk;
+}
+
 /* The n bytes of the value of token name in s, into out; -1 when absent
  * or of another length. */
 static int
@@ -87,8 +108,7 @@ sign_ed25519_public(const unsigned char seed[SIGN_ED25519_SEED],
 	gcry_ctx_t	ctx = NULL;
 	int		rc = -1;
 
-	if (gcry_sexp_build(&sk, NULL, "(private-key (ecc (curve Ed25519) "
-	    "(flags eddsa) (d %b)))", SIGN_ED25519_SEED, seed) == 0 &&
+	if ((sk = private_key(seed)) != NULL &&
 	    gcry_mpi_ec_new(&ctx, sk, NULL) == 0 &&
 	    gcry_pubkey_get_sexp(&pk, GCRY_PK_GET_PUBKEY, ctx) == 0 &&
 	    sexp_bytes(pk, "q", pub, SIGN_ED25519_PUB) == 0)
@@ -139,8 +159,7 @@ sign_v1a(const unsigned char seed[SIGN_ED25519_SEED], const char *id,
 	tn = snprintf(msg + idn, 48, ".%lld.", ts);
 	memcpy(msg + idn + (size_t)tn, body, n);
 	len = idn + (size_t)tn + n;
-	if (gcry_sexp_build(&key, NULL, "(private-key (ecc (curve Ed25519) "
-	    "(flags eddsa) (d %b)))", SIGN_ED25519_SEED, seed) == 0 &&
+	if ((key = private_key(seed)) != NULL &&
 	    gcry_sexp_build(&data, NULL, "(data (flags eddsa) (hash-algo "
 	    "sha512) (value %b))", (int)len, msg) == 0 &&
 	    gcry_pk_sign(&sig, data, key) == 0 &&

@@ -133,7 +133,7 @@ event_list_and_body(void **state)
 	const struct fake_call	*c;
 	char			 body[8];
 	size_t			 len = 99;
-	int			 n = -1;
+	int			 n = -1, erased = -1;
 
 	fake_db_rows(ST_EVENT_LIST, 2, 8, CELLS(
 	    DL1, EV1, "4", "push", "cancelled", "2026-11-29 10:30:00.123456", "7",
@@ -157,15 +157,21 @@ event_list_and_body(void **state)
 	assert_int_equal(fake_arg_int(c, 3), 2);
 	fake_db_rows(ST_DELIVERY_BODY, 1, 1, CELLS("{\"a\":1}"));
 	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
-	    &len), DB_OK);
+	    &len, &erased), DB_OK);
 	assert_string_equal(body, "{\"a\":1}");
 	assert_int_equal(len, 7);
+	assert_int_equal(erased, 0);
+	fake_db_rows(ST_DELIVERY_BODY, 1, 1, CELLS(NULL));
+	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
+	    &len, &erased), DB_OK);
+	assert_int_equal(erased, 1);
+	assert_int_equal(len, 0);
 	fake_db_rows(ST_DELIVERY_BODY, 1, 1, CELLS("{\"a\":12}"));
 	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
-	    &len), DB_ERR);
+	    &len, &erased), DB_ERR);
 	fake_db_rows(ST_DELIVERY_BODY, 0, 1, NULL);
 	assert_int_equal(db_delivery_body(fake_db(), DL1, body, sizeof(body),
-	    &len), DB_NOTFOUND);
+	    &len, &erased), DB_NOTFOUND);
 }
 
 static void

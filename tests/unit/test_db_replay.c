@@ -20,6 +20,7 @@
 #define AT1	"2026-01-02 03:04:05.000001"
 #define AT2	"2026-01-02 03:04:06.000002"
 #define SINCE	"2026-01-01 00:00:00.000000"
+#define MADE	"2026-01-03 00:00:00.000000"
 
 static void
 count_is_bounded_and_scoped(void **state)
@@ -50,13 +51,15 @@ static void
 step_requeues_within_room_and_moves_the_cursor(void **state)
 {
 	const struct fake_step	 want[] = { STEP_BEGIN, STEP_EXEC(ST_RP_NEXT),
-	    STEP_EXEC(ST_MANUAL_PENDING), STEP_EXEC(ST_RP_PICK),
-	    STEP_EXEC(ST_RP_REQUEUE), STEP_EXEC(ST_RP_ADVANCE), STEP_COMMIT };
+	    STEP_EXEC(ST_DQ_LOCK_WEBHOOK), STEP_EXEC(ST_MANUAL_PENDING),
+	    STEP_EXEC(ST_RP_PICK), STEP_EXEC(ST_RP_REQUEUE),
+	    STEP_EXEC(ST_RP_ADVANCE), STEP_COMMIT };
 	struct replay_step	 st;
 	const struct fake_call	*pick, *rq, *adv;
 
 	fake_db_rows(ST_RP_NEXT, 1, 9, CELLS(JOB, WH1, "failed", NULL, NULL,
-	    NULL, NULL, NULL, "1"));
+	    NULL, NULL, NULL, MADE));
+	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("98", "0"));
 	fake_db_rows(ST_RP_PICK, 2, 3, CELLS(DL1, AT1, "3", DL2, AT2, "100"));
 	fake_db_expect(ST_RP_REQUEUE, DB_OK, 1);
@@ -67,16 +70,17 @@ step_requeues_within_room_and_moves_the_cursor(void **state)
 	assert_string_equal(st.id, JOB);
 	assert_int_equal(st.requeued, 1);
 	assert_int_equal(st.skipped, 1);
-	pick = fake_db_exec(2);
+	pick = fake_db_exec(3);
 	assert_string_equal(fake_arg_str(pick, 0), WH1);
 	assert_string_equal(fake_arg_str(pick, 1), "failed");
-	assert_true(fake_arg_is_null(pick, 9));		/* no cursor yet */
-	assert_int_equal(fake_arg_int(pick, 13), 2);	/* the room */
-	rq = fake_db_exec(3);
+	assert_string_equal(fake_arg_str(pick, 9), MADE);	/* the job's time */
+	assert_true(fake_arg_is_null(pick, 10));	/* no cursor yet */
+	assert_int_equal(fake_arg_int(pick, 14), 2);	/* the room */
+	rq = fake_db_exec(4);
 	assert_int_equal(fake_arg_int(rq, 0), WH_MAX_ATTEMPTS);
 	assert_string_equal(fake_arg_str(rq, 1), DL1);
 	assert_true(fake_arg_is_null(rq, 2));
-	adv = fake_db_exec(4);
+	adv = fake_db_exec(5);
 	assert_string_equal(fake_arg_str(adv, 0), AT2);
 	assert_string_equal(fake_arg_str(adv, 1), DL2);
 	assert_int_equal(fake_arg_int(adv, 2), 1);
@@ -93,21 +97,22 @@ step_short_of_rows_finishes(void **state)
 	const struct fake_call	*pick, *adv;
 
 	fake_db_rows(ST_RP_NEXT, 1, 9, CELLS(JOB, WH1, NULL, SINCE, NULL, "4",
-	    AT1, DL1, "1"));
+	    AT1, DL1, MADE));
+	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("0", "0"));
 	fake_db_rows(ST_RP_PICK, 0, 3, NULL);
 	fake_db_expect(ST_RP_ADVANCE, DB_OK, 1);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
 	assert_true(st.finished);
 	assert_int_equal(st.requeued, 0);
-	pick = fake_db_exec(2);
+	pick = fake_db_exec(3);
 	assert_true(fake_arg_is_null(pick, 1));		/* both statuses */
 	assert_string_equal(fake_arg_str(pick, 3), SINCE);
 	assert_int_equal(fake_arg_int(pick, 7), 4);	/* after */
-	assert_string_equal(fake_arg_str(pick, 9), AT1);
-	assert_string_equal(fake_arg_str(pick, 12), DL1);
-	assert_int_equal(fake_arg_int(pick, 13), WH_REPLAY_STEP);
-	adv = fake_db_exec(3);
+	assert_string_equal(fake_arg_str(pick, 10), AT1);
+	assert_string_equal(fake_arg_str(pick, 13), DL1);
+	assert_int_equal(fake_arg_int(pick, 14), WH_REPLAY_STEP);
+	adv = fake_db_exec(4);
 	assert_string_equal(fake_arg_str(adv, 0), AT1);
 	assert_string_equal(fake_arg_str(adv, 1), DL1);
 	assert_int_equal(fake_arg_int(adv, 5), 1);
@@ -117,11 +122,13 @@ static void
 step_without_room_waits_its_turn(void **state)
 {
 	const struct fake_step	 want[] = { STEP_BEGIN, STEP_EXEC(ST_RP_NEXT),
-	    STEP_EXEC(ST_MANUAL_PENDING), STEP_EXEC(ST_RP_TOUCH), STEP_COMMIT };
+	    STEP_EXEC(ST_DQ_LOCK_WEBHOOK), STEP_EXEC(ST_MANUAL_PENDING),
+	    STEP_EXEC(ST_RP_TOUCH), STEP_COMMIT };
 	struct replay_step	 st;
 
 	fake_db_rows(ST_RP_NEXT, 1, 9, CELLS(JOB, WH1, NULL, NULL, NULL, NULL,
-	    NULL, NULL, "1"));
+	    NULL, NULL, MADE));
+	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("100", "3"));
 	fake_db_expect(ST_RP_TOUCH, DB_OK, 1);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
@@ -136,11 +143,12 @@ step_of_a_deleted_webhook_cancels_and_none_is_none(void **state)
 	struct replay_step	 st;
 
 	fake_db_rows(ST_RP_NEXT, 1, 9, CELLS(JOB, WH1, NULL, NULL, NULL, NULL,
-	    NULL, NULL, "0"));
+	    NULL, NULL, MADE));
+	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 0, 1, NULL);	/* deleted */
 	fake_db_expect(ST_RP_END, DB_OK, 1);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
 	assert_true(st.finished);
-	assert_string_equal(fake_arg_str(fake_db_exec(1), 0), "cancelled");
+	assert_string_equal(fake_arg_str(fake_db_exec(2), 0), "cancelled");
 	fake_db_rows(ST_RP_NEXT, 0, 9, NULL);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
 	assert_true(st.none);
@@ -151,12 +159,13 @@ static void
 step_errors_roll_back(void **state)
 {
 	const struct fake_step	 want[] = { STEP_BEGIN, STEP_EXEC(ST_RP_NEXT),
-	    STEP_EXEC(ST_MANUAL_PENDING), STEP_EXEC(ST_RP_PICK),
-	    STEP_ROLLBACK };
+	    STEP_EXEC(ST_DQ_LOCK_WEBHOOK), STEP_EXEC(ST_MANUAL_PENDING),
+	    STEP_EXEC(ST_RP_PICK), STEP_ROLLBACK };
 	struct replay_step	 st;
 
 	fake_db_rows(ST_RP_NEXT, 1, 9, CELLS(JOB, WH1, NULL, NULL, NULL, NULL,
-	    NULL, NULL, "1"));
+	    NULL, NULL, MADE));
+	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("0", "0"));
 	fake_db_expect(ST_RP_PICK, DB_ERR, 0);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_ERR);

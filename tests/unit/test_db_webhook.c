@@ -415,18 +415,22 @@ update_with_cancel_failure_rolls_back(void **state)
 	fake_db_assert_trace(want, NSTEPS(want));
 }
 
-/* Deleting cancels every pending delivery, manual ones too. */
+/* Deleting cancels every pending delivery, manual ones too, and removes
+ * the webhook's event counter, in the same transaction. */
 static void
 delete_then_cancel_all_in_one_transaction(void **state)
 {
 	const struct fake_step	 want[] = { STEP_BEGIN, STEP_EXEC(ST_WH_DELETE),
-	    STEP_EXEC(ST_WH_CANCEL_PENDING), STEP_COMMIT };
+	    STEP_EXEC(ST_WH_CANCEL_PENDING), STEP_EXEC(ST_SEQ_DELETE),
+	    STEP_COMMIT };
 	const struct fake_call	*d, *c;
 
 	fake_db_expect(ST_WH_DELETE, DB_OK, 1);
 	fake_db_expect(ST_WH_CANCEL_PENDING, DB_OK, 0);
+	fake_db_expect(ST_SEQ_DELETE, DB_OK, 1);
 	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_OK);
 	fake_db_assert_trace(want, NSTEPS(want));
+	assert_string_equal(fake_arg_str(fake_db_exec(2), 0), WH1);
 	d = fake_db_exec(0);
 	c = fake_db_exec(1);
 	assert_string_equal(fake_arg_str(d, 0), WH1);
@@ -464,11 +468,12 @@ delete_commit_failure_passes_through(void **state)
 {
 	fake_db_expect(ST_WH_DELETE, DB_OK, 1);
 	fake_db_expect(ST_WH_CANCEL_PENDING, DB_OK, 0);
+	fake_db_expect(ST_SEQ_DELETE, DB_OK, 0);
 	fake_db_expect_commit(DB_DOWN);
 	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_DOWN);
 	fake_db_expect_begin(DB_DOWN);
 	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_DOWN);
-	assert_int_equal(fake_db_nexec(), 2);
+	assert_int_equal(fake_db_nexec(), 3);
 }
 
 /* The connection lost inside the transaction (the server rolled it back):
@@ -479,12 +484,13 @@ delete_lost_connection_runs_again_once(void **state)
 	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
 	fake_db_expect(ST_WH_DELETE, DB_OK, 1);
 	fake_db_expect(ST_WH_CANCEL_PENDING, DB_OK, 0);
+	fake_db_expect(ST_SEQ_DELETE, DB_OK, 0);
 	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_OK);
-	assert_int_equal(fake_db_nexec(), 3);
+	assert_int_equal(fake_db_nexec(), 4);
 	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
 	fake_db_expect(ST_WH_DELETE, DB_DOWN, 0);
 	assert_int_equal(db_webhook_delete(fake_db(), USER, WH1), DB_DOWN);
-	assert_int_equal(fake_db_nexec(), 5);
+	assert_int_equal(fake_db_nexec(), 6);
 }
 
 static void
