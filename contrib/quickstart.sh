@@ -320,6 +320,13 @@ curl -s -w '\\n' -X POST "\$BASE/events/" \\
 # (example.com takes no webhooks: expect a failed attempt and a retry)
 curl -s -w '\\n' -H "Authorization: Bearer \$TOKEN" "\$BASE/webhook/\$ID/deliveries/"
 
+# its numbered events (webhook-sequence), for a receiver catching up
+curl -s -w '\\n' -H "Authorization: Bearer \$TOKEN" "\$BASE/webhook/\$ID/events/?after=0"
+
+# an Ed25519 signing key: deliveries then also carry v1a signatures that
+# receivers verify with the public key (whpk_...) alone
+curl -s -w '\\n' -X POST -H "Authorization: Bearer \$TOKEN" "\$BASE/webhook/\$ID/signing-key/"
+
 # change the URL, then disable it
 curl -s -w '\\n' -X PATCH "\$BASE/webhook/\$ID/" \\
   -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
