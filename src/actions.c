@@ -268,7 +268,7 @@ act_signing_key_new(struct db *db, const struct crypto_keys *keys,
 	unsigned char	seed[SIGN_ED25519_SEED], pub[SIGN_ED25519_PUB];
 	unsigned char	ct[SIGN_ED25519_SEED + WH_SEALED_MAX - WH_MAX_SECRET_BYTES];
 	char		pk[SIGN_WHPK_LEN + 1], aad[WH_UUID_LEN + 16];
-	char		key_id[WH_KEY_ID_LEN + 1], rfc[WH_TIME_LEN + 1];
+	char		key_id[WH_KEY_ID_LEN + 1];
 	char		dbnow[TIME_DB_LEN + 1];
 	size_t		ctlen = 0;
 	int		exists, bad;
@@ -284,7 +284,7 @@ act_signing_key_new(struct db *db, const struct crypto_keys *keys,
 		return DB_ERR;
 	}
 	sign_whpk(pub, pk);
-	time_now(rfc, dbnow);
+	time_now(NULL, dbnow);
 	rc = db_signing_key_set(db, user_id, webhook_id,
 	    c->secret_rotation_grace, ct, ctlen, key_id, pk, dbnow);
 	explicit_bzero(ct, sizeof(ct));
@@ -309,7 +309,7 @@ static enum db_rc
 replay_tx(struct db *db, void *vctx)
 {
 	struct replay_ctx	*x = vctx;
-	char			 id[WH_UUID_LEN + 1], rfc[WH_TIME_LEN + 1];
+	char			 id[WH_UUID_LEN + 1];
 	char			 dbnow[TIME_DB_LEN + 1];
 	long long		 hour, running, wait_s, matched;
 	enum db_rc		 rc;
@@ -331,7 +331,7 @@ replay_tx(struct db *db, void *vctx)
 		return DB_LIMIT;
 	}
 	crypto_uuid_v7(id);
-	time_now(rfc, dbnow);
+	time_now(NULL, dbnow);
 	if ((rc = db_replay_insert(db, id, x->webhook_id, x->user_id, x->f,
 	    matched, dbnow)) != DB_OK)
 		return rc;

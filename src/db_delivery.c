@@ -313,7 +313,7 @@ db_delivery_body(struct db *db, const char *delivery_id, char *out,
 
 struct erase_ctx {
 	uint64_t	 source_user_id;
-	const char	*event_id, *now_db;
+	const char	*event_id;
 };
 
 static enum db_rc
@@ -322,8 +322,7 @@ erase_tx(struct db *db, void *vctx)
 	struct erase_ctx	*x = vctx;
 	struct db_arg		 lock[] = { ARG_STR(x->event_id),
 	    ARG_INT(x->source_user_id) };
-	struct db_arg		 mark[] = { ARG_STR(x->now_db),
-	    ARG_STR(x->event_id) };
+	struct db_arg		 mark[] = { ARG_STR(x->event_id) };
 	struct db_arg		 bodies[] = { ARG_STR(x->event_id) };
 	char			 id[WH_UUID_LEN + 1];
 	enum db_rc		 rc;
@@ -337,9 +336,8 @@ erase_tx(struct db *db, void *vctx)
 }
 
 enum db_rc
-db_event_erase(struct db *db, uint64_t source_user_id, const char *event_id,
-    const char *now_db)
+db_event_erase(struct db *db, uint64_t source_user_id, const char *event_id)
 {
 	return db_tx(db, erase_tx, &(struct erase_ctx){ source_user_id,
-	    event_id, now_db });
+	    event_id });
 }

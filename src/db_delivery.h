@@ -78,7 +78,7 @@ enum db_rc	db_event_list(struct db *, uint64_t user_id,
  * every delivery of it keeps its row and log, body NULL, a pending one
  * cancelled.  DB_NOTFOUND when it is not that user's event. */
 enum db_rc	db_event_erase(struct db *, uint64_t source_user_id,
-		    const char *event_id, const char *now_db);
+		    const char *event_id);
 
 /* The body of a delivery into out (cap bytes with its NUL; *len gets its
  * length, *erased 1 when it is NULL); DB_NOTFOUND when the delivery is

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* db_purge.c: retention: what is older than event_retention_days goes, in
  * small transactions. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "db_purge.h"
@@ -76,17 +75,11 @@ purge_rows(struct db *db, enum stmt_id st, int days, long long *n, int *more)
 enum db_rc
 db_purge_batch(struct db *db, int days, struct purge_batch *out)
 {
-	struct batch_ctx	*x;
-	enum db_rc		 rc;
+	struct batch_ctx	x = { .days = days, .out = out };
+	enum db_rc		rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		return DB_ERR;
-	x->days = days;
-	x->out = out;
-	rc = db_tx(db, deliveries_tx, x);
-	free(x);
-	if (rc != DB_OK)
+	if ((rc = db_tx(db, deliveries_tx, &x)) != DB_OK)
 		return rc;
 	if (out->deliveries >= WH_PURGE_BATCH) {
 		out->more = 1;

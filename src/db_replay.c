@@ -159,13 +159,11 @@ job_row(void *vctx, const struct db_col *c, int n)
 	return 0;
 }
 
-/* The deliveries a step picked: ids, and the cursor of the last. */
+/* The deliveries a step picked: their ids, and the cursor of the last. */
 struct picked {
 	char		id[WH_REPLAY_STEP][WH_UUID_LEN + 1];
-	int		n, ok;			/* picked; under the attempt bound */
+	int		n;
 	char		row_id[WH_UUID_LEN + 1], row_at[TIME_DB_LEN + 1];
-	char		row_attempts[24];
-	char		ok_id[WH_REPLAY_STEP][WH_UUID_LEN + 1];
 };
 
 static int
@@ -175,11 +173,8 @@ pick_row(void *vctx, const struct db_col *c, int n)
 
 	(void)c;
 	(void)n;
-	if (p->n >= WH_REPLAY_STEP)
-		return 0;
-	memcpy(p->id[p->n++], p->row_id, WH_UUID_LEN + 1);
-	if (strtoll(p->row_attempts, NULL, 10) < WH_MAX_ATTEMPTS)
-		memcpy(p->ok_id[p->ok++], p->row_id, WH_UUID_LEN + 1);
+	if (p->n < WH_REPLAY_STEP)
+		memcpy(p->id[p->n++], p->row_id, WH_UUID_LEN + 1);
 	return 0;
 }
 
@@ -188,7 +183,62 @@ struct step_ctx {
 	struct replay_step	*out;
 	struct step_job		 j;
 	struct picked		 p;
+	char			 now[TIME_DB_LEN + 1];
 };
+
+/* The job's next room deliveries after its cursor into x->p, requeued
+ * (ST_RP_REQUEUE passes over those that had WH_MAX_ATTEMPTS or changed
+ * since: skipped). */
+static enum db_rc
+requeue_next(struct db *db, struct step_ctx *x, long long room)
+{
+	struct step_job		*j = &x->j;
+	struct picked		*p = &x->p;
+	struct db_arg		 a[15], rq[1 + WH_REPLAY_STEP];
+	struct db_arg		 none = { DBA_NULL, NULL, 0, 0 };
+	struct db_col		 cols[] = { COL(p->row_id), COL(p->row_at) };
+	const char		*cat = j->cursor_at[0] ? j->cursor_at : NULL;
+	unsigned long long	 requeued = 0;
+	enum db_rc		 rc;
+
+	a[0] = (struct db_arg)ARG_STR(j->webhook_id);
+	filter_args(&j->f, a + 1);
+	a[9] = (struct db_arg)ARG_STR(j->created_at);
+	a[10] = a[11] = a[12] = cat ? (struct db_arg)ARG_STR(cat) : none;
+	a[13] = cat ? (struct db_arg)ARG_STR(j->cursor_id) : none;
+	a[14] = (struct db_arg)ARG_INT(room);
+	if ((rc = db_exec(db, ST_RP_PICK, ARGS(a), cols, 2, pick_row, p,
+	    NULL)) != DB_OK || p->n == 0)
+		return rc;
+	rq[0] = (struct db_arg)ARG_INT(WH_MAX_ATTEMPTS);
+	for (int i = 0; i < WH_REPLAY_STEP; i++)
+		rq[1 + i] = i < p->n ? (struct db_arg)ARG_STR(p->id[i]) : none;
+	if ((rc = db_exec(db, ST_RP_REQUEUE, ARGS(rq), NULL, 0, NULL, NULL,
+	    &requeued)) != DB_OK)
+		return rc;
+	x->out->requeued = (long long)requeued;
+	x->out->skipped = p->n - (long long)requeued;
+	return DB_OK;
+}
+
+/* The job's counts and cursor moved on (past the last row picked, the
+ * one read last into row_*, or where it was); done: completed. */
+static enum db_rc
+advance(struct db *db, struct step_ctx *x, int done)
+{
+	struct step_job		*j = &x->j;
+	struct picked		*p = &x->p;
+	const char		*cat = p->n > 0 ? p->row_at :
+				    j->cursor_at[0] ? j->cursor_at : NULL;
+	const char		*cid = p->n > 0 ? p->row_id :
+				    j->cursor_id[0] ? j->cursor_id : NULL;
+	struct db_arg		 a[] = { ARG_STRN(cat), ARG_STRN(cid),
+	    ARG_INT(x->out->requeued), ARG_INT(x->out->skipped),
+	    ARG_STR(x->now), ARG_INT(done), ARG_INT(done), ARG_STR(x->now),
+	    ARG_STR(j->id) };
+
+	return db_exec(db, ST_RP_ADVANCE, ARGS(a), NULL, 0, NULL, NULL, NULL);
+}
 
 static enum db_rc
 step_tx(struct db *db, void *vctx)
@@ -196,27 +246,19 @@ step_tx(struct db *db, void *vctx)
 	struct step_ctx		*x = vctx;
 	struct step_job		*j = &x->j;
 	struct replay_step	*o = x->out;
-	struct picked		*p = &x->p;
-	char			 rfc[WH_TIME_LEN + 1], now[TIME_DB_LEN + 1];
+	struct db_col		 cols[] = { COL(j->id), COL(j->webhook_id),
+	    COL(j->f.status), COL(j->f.since), COL(j->f.until), COL(j->after),
+	    COL(j->cursor_at), COL(j->cursor_id), COL(j->created_at) };
 	long long		 pending = 0, soonest = 0, room;
-	unsigned long long	 requeued = 0;
-	int			 done;
 	enum db_rc		 rc;
 
 	memset(o, 0, sizeof(*o));
 	memset(j, 0, sizeof(*j));
-	memset(p, 0, sizeof(*p));
-	time_now(rfc, now);
-	{
-		struct db_col cols[] = { COL(j->id), COL(j->webhook_id),
-		    COL(j->f.status), COL(j->f.since), COL(j->f.until),
-		    COL(j->after), COL(j->cursor_at), COL(j->cursor_id),
-		    COL(j->created_at) };
-
-		if ((rc = db_exec(db, ST_RP_NEXT, NOARGS, cols, 9, job_row, j,
-		    NULL)) != DB_OK)
-			return rc;
-	}
+	memset(&x->p, 0, sizeof(x->p));
+	time_now(NULL, x->now);
+	if ((rc = db_exec(db, ST_RP_NEXT, NOARGS, cols, 9, job_row, j,
+	    NULL)) != DB_OK)
+		return rc;
 	if (!j->found) {
 		o->none = 1;
 		return DB_OK;
@@ -225,75 +267,31 @@ step_tx(struct db *db, void *vctx)
 	memcpy(o->webhook_id, j->webhook_id, sizeof(o->webhook_id));
 	/* The webhook's row locked, as tests and redeliveries count their
 	 * room under it (job, webhook, deliveries: the recorder's order
-	 * after the job). */
+	 * after the job); a job whose webhook is gone ends. */
 	if ((rc = db_webhook_lock(db, j->webhook_id)) == DB_NOTFOUND) {
-		struct db_arg end[] = { ARG_STR("cancelled"), ARG_STR(now),
-		    ARG_STR(now), ARG_STR(j->id) };
+		struct db_arg	end[] = { ARG_STR("cancelled"),
+		    ARG_STR(x->now), ARG_STR(x->now), ARG_STR(j->id) };
 
 		o->finished = 1;
 		return db_exec(db, ST_RP_END, ARGS(end), NULL, 0, NULL, NULL,
 		    NULL);
 	}
-	if (rc != DB_OK)
-		return rc;
-	if ((rc = db_manual_pending(db, j->webhook_id, &pending,
-	    &soonest)) != DB_OK)
+	if (rc != DB_OK || (rc = db_manual_pending(db, j->webhook_id,
+	    &pending, &soonest)) != DB_OK)
 		return rc;
 	if ((room = x->manual_max - pending) <= 0) {
-		struct db_arg touch[] = { ARG_STR(now), ARG_STR(j->id) };
+		struct db_arg	touch[] = { ARG_STR(x->now), ARG_STR(j->id) };
 
 		o->waiting = 1;
-		return db_exec(db, ST_RP_TOUCH, ARGS(touch), NULL, 0, NULL,
-		    NULL, NULL);
+		return db_exec(db, ST_RP_TOUCH, ARGS(touch), NULL, 0, NULL, NULL,
+		    NULL);
 	}
 	if (room > WH_REPLAY_STEP)
 		room = WH_REPLAY_STEP;
-	{
-		struct db_arg	 a[15];
-		struct db_arg	 none = { DBA_NULL, NULL, 0, 0 };
-		struct db_col	 cols[] = { COL(p->row_id), COL(p->row_at),
-		    COL(p->row_attempts) };
-		const char	*cat = j->cursor_at[0] ? j->cursor_at : NULL;
-
-		a[0] = (struct db_arg)ARG_STR(j->webhook_id);
-		filter_args(&j->f, a + 1);
-		a[9] = (struct db_arg)ARG_STR(j->created_at);
-		a[10] = a[11] = a[12] = cat ? (struct db_arg)ARG_STR(cat) : none;
-		a[13] = cat ? (struct db_arg)ARG_STR(j->cursor_id) : none;
-		a[14] = (struct db_arg)ARG_INT(room);
-		if ((rc = db_exec(db, ST_RP_PICK, ARGS(a), cols, 3, pick_row, p,
-		    NULL)) != DB_OK)
-			return rc;
-	}
-	if (p->ok > 0) {
-		struct db_arg a[1 + WH_REPLAY_STEP];
-
-		a[0] = (struct db_arg)ARG_INT(WH_MAX_ATTEMPTS);
-		for (int i = 0; i < WH_REPLAY_STEP; i++)
-			a[1 + i] = i < p->ok ? (struct db_arg)ARG_STR(p->ok_id[i]) :
-			    (struct db_arg){ DBA_NULL, NULL, 0, 0 };
-		if ((rc = db_exec(db, ST_RP_REQUEUE, ARGS(a), NULL, 0, NULL,
-		    NULL, &requeued)) != DB_OK)
-			return rc;
-	}
-	done = p->n < room;
-	o->requeued = (long long)requeued;
-	o->skipped = p->n - (long long)requeued;
-	o->finished = done;
-	{
-		/* The cursor moves past the last row picked (the one read
-		 * last into row_*), or stays. */
-		const char	*cat = p->n > 0 ? p->row_at :
-				    j->cursor_at[0] ? j->cursor_at : NULL;
-		const char	*cid = p->n > 0 ? p->row_id :
-				    j->cursor_id[0] ? j->cursor_id : NULL;
-		struct db_arg	 a[] = { ARG_STRN(cat), ARG_STRN(cid),
-		    ARG_INT(o->requeued), ARG_INT(o->skipped), ARG_STR(now),
-		    ARG_INT(done), ARG_INT(done), ARG_STR(now), ARG_STR(j->id) };
-
-		return db_exec(db, ST_RP_ADVANCE, ARGS(a), NULL, 0, NULL, NULL,
-		    NULL);
-	}
+	if ((rc = requeue_next(db, x, room)) != DB_OK)
+		return rc;
+	o->finished = x->p.n < room;
+	return advance(db, x, o->finished);
 }
 
 enum db_rc

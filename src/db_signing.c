@@ -49,11 +49,9 @@ db_signing_key_get(struct db *db, uint64_t user_id, const char *webhook_id,
 }
 
 enum db_rc
-db_signing_key_delete(struct db *db, uint64_t user_id, const char *webhook_id,
-    const char *now_db)
+db_signing_key_delete(struct db *db, uint64_t user_id, const char *webhook_id)
 {
-	struct db_arg		a[] = { ARG_STR(now_db), ARG_STR(webhook_id),
-	    ARG_INT(user_id) };
+	struct db_arg		a[] = { ARG_STR(webhook_id), ARG_INT(user_id) };
 	unsigned long long	n = 0;
 	enum db_rc		rc;
 

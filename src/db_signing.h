@@ -31,6 +31,6 @@ enum db_rc	db_signing_key_get(struct db *, uint64_t user_id,
 /* Removes the key and the one in its grace; DB_NOTFOUND when the webhook
  * has none (or is not the user's). */
 enum db_rc	db_signing_key_delete(struct db *, uint64_t user_id,
-		    const char *webhook_id, const char *now_db);
+		    const char *webhook_id);
 
 #endif

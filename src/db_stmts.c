@@ -120,8 +120,9 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	    "signing_key_id = NULL, signing_public = NULL, "
 	    "signing_created_at = NULL, prev_signing_key_ct = NULL, "
 	    "prev_signing_key_id = NULL, prev_signing_public = NULL, "
-	    "prev_signing_until = NULL, updated_at = ? WHERE id = ? "
-	    "AND user_id = ? AND signing_key_ct IS NOT NULL", 3, 0 },
+	    "prev_signing_until = NULL, updated_at = UTC_TIMESTAMP(6) "
+	    "WHERE id = ? AND user_id = ? AND signing_key_ct IS NOT NULL",
+	    2, 0 },
 	[ST_WH_DELETE] = { "DELETE FROM webhooks WHERE id = ? AND user_id = ?",
 	    2, 1 },
 	[ST_USER_ADD] = { "INSERT INTO users (username) VALUES (?)", 1, 1 },
@@ -270,7 +271,7 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	 * status, status, since, since, until, until, after, after, the job's
 	 * created_at, cursor_at, cursor_at, cursor_at, cursor_id, n. */
 	[ST_RP_PICK] = { "SELECT id, DATE_FORMAT(created_at, "
-	    "'%Y-%m-%d %H:%i:%s.%f'), attempts FROM deliveries "
+	    "'%Y-%m-%d %H:%i:%s.%f') FROM deliveries "
 	    "FORCE INDEX (ix_deliveries_webhook) WHERE webhook_id = ? "
 	    RP_FILTER "AND created_at <= ? AND (? IS NULL OR created_at > ? OR "
 	    "(created_at = ? AND id > ?)) ORDER BY created_at, id LIMIT ? "
@@ -421,7 +422,7 @@ const struct stmt_def db_stmt_defs[ST__COUNT] = {
 	[ST_EV_ERASE_LOCK] = { "SELECT id FROM events WHERE id = ? AND "
 	    "source_user_id = ? FOR UPDATE", 2, 0 },
 	[ST_EV_ERASE_MARK] = { "UPDATE events SET erased_at = "
-	    "COALESCE(erased_at, ?) WHERE id = ?", 2, 0 },
+	    "COALESCE(erased_at, UTC_TIMESTAMP(6)) WHERE id = ?", 1, 0 },
 	/* Left to right: the old status decides error and next attempt
 	 * before it changes; a pending delivery cannot be sent any more. */
 	[ST_EV_ERASE_BODIES] = { "UPDATE deliveries SET "

@@ -49,69 +49,93 @@ on_body(char *p, size_t size, size_t n, void *clientp)
 	return len;
 }
 
-/* "v1,<new> v1,<old>" into out; 0, or -1 when a secret will not open. */
-static int
-signatures(const struct dq_job_row *r, const struct crypto_keys *keys,
-    const char *msg_id, long long ts, char *out, size_t outlen)
-{
-	const unsigned char	*ct[2] = { r->secret, r->prev_secret };
-	const size_t		 ctn[2] = { r->secret_len, r->prev_secret_len };
-	const char		*kid[2] = { r->secret_key_id, r->prev_secret_key_id };
-	unsigned char		 pt[WH_SEALED_MAX], key[WH_SEALED_MAX];
-	size_t			 ptn, keyn, used = 0;
-	char			 sig[SIGN_V1_LEN + 1];
-	int			 rc = 0;
+/* One signature of msg_id.ts.body made with an opened sealed value (a
+ * secret, or an Ed25519 seed) into sig; 0 or -1. */
+typedef int (*signer_fn)(const unsigned char *pt, size_t n,
+    const struct dq_job_row *, const char *msg_id, long long ts, char *sig);
 
-	out[0] = '\0';
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (ctn[i] == 0)
-			continue;
-		if (crypto_open(keys, kid[i], r->webhook_id, ct[i], ctn[i], pt,
-		    &ptn) == -1 ||
-		    (keyn = sign_key((const char *)pt, ptn, key),
-		    sign_v1(key, keyn, msg_id, ts, r->body, r->body_len, sig)) == -1) {
-			rc = -1;
-			break;
-		}
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-		    used ? " " : "", sig);
-	}
-	explicit_bzero(pt, sizeof(pt));
+static int
+sign_with_secret(const unsigned char *pt, size_t n, const struct dq_job_row *r,
+    const char *msg_id, long long ts, char *sig)
+{
+	unsigned char	key[WH_SEALED_MAX];
+	size_t		keyn = sign_key((const char *)pt, n, key);
+	int		rc;
+
+	rc = sign_v1(key, keyn, msg_id, ts, r->body, r->body_len, sig);
 	explicit_bzero(key, sizeof(key));
 	return rc;
 }
 
-/* " v1a,<new> v1a,<old>" appended to out (used bytes so far); 0, or -1
- * when a signing key will not open or cannot sign. */
+static int
+sign_with_seed(const unsigned char *pt, size_t n, const struct dq_job_row *r,
+    const char *msg_id, long long ts, char *sig)
+{
+	if (n != SIGN_ED25519_SEED)
+		return -1;
+	return sign_v1a(pt, msg_id, ts, r->body, r->body_len, sig);
+}
+
+/*
+ * Appends the signature of each of the two sealed values (the current
+ * one, then the one in its grace; length 0: none), opened with aad, to out
+ * (*used bytes so far), separated by spaces; 0, or -1 when one will not
+ * open or sign.
+ */
+static int
+append_signatures(const struct crypto_keys *keys, const char *aad,
+    const unsigned char *ct[2], const size_t ctn[2], const char *kid[2],
+    signer_fn fn, const struct dq_job_row *r, long long ts, char *out,
+    size_t outlen, size_t *used)
+{
+	unsigned char	pt[WH_SEALED_MAX];
+	char		sig[SIGN_V1A_LEN + 1];
+	size_t		ptn;
+	int		rc = 0;
+
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (ctn[i] == 0)
+			continue;
+		if (crypto_open(keys, kid[i], aad, ct[i], ctn[i], pt, &ptn) == -1 ||
+		    fn(pt, ptn, r, r->event_id, ts, sig) == -1)
+			rc = -1;
+		else
+			*used += (size_t)snprintf(out + *used, outlen - *used,
+			    "%s%s", *used ? " " : "", sig);
+	}
+	explicit_bzero(pt, sizeof(pt));
+	return rc;
+}
+
+/* "v1,<new> v1,<old>" into out; 0, or -1 when a secret will not open. */
+static int
+signatures(const struct dq_job_row *r, const struct crypto_keys *keys,
+    long long ts, char *out, size_t outlen, size_t *used)
+{
+	const unsigned char	*ct[2] = { r->secret, r->prev_secret };
+	const size_t		 ctn[2] = { r->secret_len, r->prev_secret_len };
+	const char		*kid[2] = { r->secret_key_id, r->prev_secret_key_id };
+
+	return append_signatures(keys, r->webhook_id, ct, ctn, kid,
+	    sign_with_secret, r, ts, out, outlen, used);
+}
+
+/* " v1a,<new> v1a,<old>" appended to out; 0, or -1 when a signing key
+ * will not open or cannot sign. */
 static int
 asymmetric(const struct dq_job_row *r, const struct crypto_keys *keys,
-    const char *msg_id, long long ts, char *out, size_t outlen, size_t used)
+    long long ts, char *out, size_t outlen, size_t *used)
 {
 	const unsigned char	*ct[2] = { r->signing_key, r->prev_signing_key };
 	const size_t		 ctn[2] = { r->signing_key_len,
 				    r->prev_signing_key_len };
 	const char		*kid[2] = { r->signing_key_id,
 				    r->prev_signing_key_id };
-	unsigned char		 seed[WH_SEALED_MAX];
-	char			 aad[WH_UUID_LEN + 16], sig[SIGN_V1A_LEN + 1];
-	size_t			 n;
-	int			 rc = 0;
+	char			 aad[WH_UUID_LEN + 16];
 
 	act_signing_aad(r->webhook_id, aad);
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		if (ctn[i] == 0)
-			continue;
-		if (crypto_open(keys, kid[i], aad, ct[i], ctn[i], seed, &n) == -1 ||
-		    n != SIGN_ED25519_SEED ||
-		    sign_v1a(seed, msg_id, ts, r->body, r->body_len, sig) == -1) {
-			rc = -1;
-			break;
-		}
-		used += (size_t)snprintf(out + used, outlen - used, "%s%s",
-		    used ? " " : "", sig);
-	}
-	explicit_bzero(seed, sizeof(seed));
-	return rc;
+	return append_signatures(keys, aad, ct, ctn, kid, sign_with_seed, r,
+	    ts, out, outlen, used);
 }
 
 /* Every signature: two v1 (secret, and the one in its grace), two v1a. */
@@ -123,11 +147,13 @@ job_headers(struct job *j, const struct dq_job_row *r,
 {
 	char		 line[SIGS_MAX + 64];
 	char		 sigs[SIGS_MAX];
+	size_t		 used = 0;
 	long long	 ts = j->started_wall_ms / 1000;
 	const char	*fixed[] = { "Content-Type: application/json",
 	    "User-Agent: webhookd/" PACKAGE_VERSION, "Expect:" };
 
-	if (signatures(r, keys, r->event_id, ts, sigs, sizeof(sigs)) == -1) {
+	sigs[0] = '\0';
+	if (signatures(r, keys, ts, sigs, sizeof(sigs), &used) == -1) {
 		log_error("delivery %s: the secret of webhook %s cannot be "
 		    "decrypted with the key file (key %s or %s)", r->id,
 		    r->webhook_id, r->secret_key_id[0] ? r->secret_key_id : "-",
@@ -137,8 +163,7 @@ job_headers(struct job *j, const struct dq_job_row *r,
 		    "file)";
 		return 0;
 	}
-	if (asymmetric(r, keys, r->event_id, ts, sigs, sizeof(sigs),
-	    strlen(sigs)) == -1) {
+	if (asymmetric(r, keys, ts, sigs, sizeof(sigs), &used) == -1) {
 		log_error("delivery %s: the signing key of webhook %s cannot be "
 		    "decrypted with the key file (key %s or %s)", r->id,
 		    r->webhook_id, r->signing_key_id[0] ? r->signing_key_id : "-",

@@ -149,9 +149,8 @@ static void
 answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
     long long limit, const char *webhook_id)
 {
-	struct buf	b = { 0 };
 	struct jw	w;
-	char		cursor[WH_CURSOR_LEN + 1];
+	char		cursor[WH_CURSOR_LEN + 1], path[80];
 
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
@@ -159,15 +158,13 @@ answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
 	jw_key(&w, "next");
 	if (n <= limit)
 		jw_null(&w);
-	else if (snprintf(cursor, sizeof(cursor), "%.20s_%.36s",
-	    rows[limit - 1].cursor, rows[limit - 1].id) > 0 &&
-	    buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/deliveries/?",
-	    c->req->scheme ? c->req->scheme : "http",
-	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
-	    query_link_str(&b, c->req->query, "cursor", cursor) == 0)
-		jw_strn(&w, b.data, b.len);
-	else
-		w.err = 1;
+	else {
+		snprintf(cursor, sizeof(cursor), "%.20s_%.36s",
+		    rows[limit - 1].cursor, rows[limit - 1].id);
+		snprintf(path, sizeof(path), "/webhooks/v1/webhook/%s/deliveries/",
+		    webhook_id);
+		ctx_link(c, &w, path, "cursor", cursor);
+	}
 	jw_key(&w, "results");
 	jw_arr(&w);
 	for (int i = 0; i < n && i < limit; i++)
@@ -175,7 +172,6 @@ answer_dlist(struct ctx *c, const struct delivery_row *rows, int n,
 	jw_arr_end(&w);
 	jw_obj_end(&w);
 	resp_jw_done(c->resp, 200, &w);
-	buf_free(&b);
 }
 
 void
@@ -213,39 +209,7 @@ answer_unknown_sequence(struct ctx *c, long long last)
 
 	snprintf(msg, sizeof(msg), "No event of this webhook has this "
 	    "sequence; its last is %lld.", last);
-	if (fields_error(&c->errors, "after", msg) == -1) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
-	c->errors = NULL;	/* taken */
-}
-
-/* One event of the page: its row and the body it was sent with (NULL:
- * erased). */
-static void
-render_event(struct jw *w, const struct event_row *e, const char *body,
-    size_t body_len)
-{
-	jw_obj(w);
-	jw_key(w, "id");
-	jw_str(w, e->id);
-	jw_key(w, "sequence");
-	jw_int(w, e->sequence);
-	jw_key(w, "type");
-	jw_str(w, e->type);
-	jw_key(w, "created_at");
-	jw_str(w, e->created_at);
-	jw_key(w, "delivery_id");
-	jw_str(w, e->delivery_id);
-	jw_key(w, "delivery_status");
-	jw_str(w, e->status);
-	jw_key(w, "body");
-	if (body == NULL)
-		jw_null(w);		/* erased */
-	else
-		jw_raw(w, body, body_len);
-	jw_obj_end(w);
+	ctx_field_error(c, "after", msg);
 }
 
 /*
@@ -261,11 +225,10 @@ answer_events(struct ctx *c, const struct event_row *rows, int n,
     long long limit, long long after, long long last, const char *webhook_id,
     char *body, size_t cap)
 {
-	struct buf	 b = { 0 };
 	struct jw	 w;
 	size_t		 len, bytes = 0;
 	long long	 cursor = after;
-	char		 next[24];
+	char		 next[24], path[80];
 	enum db_rc	 rc = DB_OK;
 	int		 i, written = 0, gone;
 
@@ -294,7 +257,7 @@ answer_events(struct ctx *c, const struct event_row *rows, int n,
 		if (rc != DB_OK)
 			break;
 		render_event(&w, &rows[i], gone ? NULL : body, len);
-		bytes += len;
+		bytes += (size_t)rows[i].body_len;
 		written++;
 		cursor = rows[i].sequence;
 	}
@@ -304,19 +267,16 @@ answer_events(struct ctx *c, const struct event_row *rows, int n,
 	}
 	jw_arr_end(&w);
 	jw_key(&w, "next");
-	snprintf(next, sizeof(next), "%lld", cursor);
 	if (i >= n)
 		jw_null(&w);
-	else if (buf_printf(&b, "%s://%s/webhooks/v1/webhook/%s/events/?",
-	    c->req->scheme ? c->req->scheme : "http",
-	    c->req->host ? c->req->host : "localhost", webhook_id) == 0 &&
-	    query_link_str(&b, c->req->query, "after", next) == 0)
-		jw_strn(&w, b.data, b.len);
-	else
-		w.err = 1;
+	else {
+		snprintf(next, sizeof(next), "%lld", cursor);
+		snprintf(path, sizeof(path), "/webhooks/v1/webhook/%s/events/",
+		    webhook_id);
+		ctx_link(c, &w, path, "after", next);
+	}
 	jw_obj_end(&w);
 	resp_jw_done(c->resp, 200, &w);
-	buf_free(&b);
 	return 0;
 }
 

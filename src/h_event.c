@@ -8,7 +8,6 @@
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
-#include "timeutil.h"
 #include "valid.h"
 
 /*
@@ -166,12 +165,10 @@ h_event_create(struct ctx *c)
 void
 h_event_erase(struct ctx *c)
 {
-	char		rfc[WH_TIME_LEN + 1], dbnow[TIME_DB_LEN + 1];
 	enum db_rc	rc;
 
-	time_now(rfc, dbnow);
-	if ((rc = db_event_erase(c->svc->db, c->who.user_id, c->path_id,
-	    dbnow)) != DB_OK) {
+	if ((rc = db_event_erase(c->svc->db, c->who.user_id,
+	    c->path_id)) != DB_OK) {
 		ctx_db_error(c, rc);
 		return;
 	}

@@ -8,42 +8,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "log.h"
-
-static void
-render_replay(struct jw *w, const struct replay_row *r)
-{
-	jw_obj(w);
-	jw_key(w, "id");
-	jw_str(w, r->id);
-	jw_key(w, "webhook");
-	jw_str(w, r->webhook_id);
-	jw_key(w, "status");
-	jw_str(w, r->status);
-	jw_key(w, "filter");
-	jw_obj(w);
-	jw_key(w, "status");
-	jw_str_or_null(w, r->f_status);
-	jw_key(w, "since");
-	jw_str_or_null(w, r->f_since);
-	jw_key(w, "until");
-	jw_str_or_null(w, r->f_until);
-	jw_key(w, "after");
-	jw_int_or_null(w, r->f_after);
-	jw_obj_end(w);
-	jw_key(w, "matched");
-	jw_int(w, r->matched);
-	jw_key(w, "requeued");
-	jw_int(w, r->requeued);
-	jw_key(w, "skipped");
-	jw_int(w, r->skipped);
-	jw_key(w, "created_at");
-	jw_str(w, r->created_at);
-	jw_key(w, "updated_at");
-	jw_str(w, r->updated_at);
-	jw_key(w, "finished_at");
-	jw_str_or_null(w, r->finished_at);
-	jw_obj_end(w);
-}
+#include "render.h"
 
 static void
 answer_replay(struct ctx *c, int status, const struct replay_row *r)
@@ -54,19 +19,6 @@ answer_replay(struct ctx *c, int status, const struct replay_row *r)
 	jw_init(&w, &c->resp->body);
 	render_replay(&w, r);
 	resp_jw_done(c->resp, status, &w);
-}
-
-/* The 400 of a field (NULL: the filter as a whole) with msg. */
-static void
-answer_invalid(struct ctx *c, const char *field, const char *msg)
-{
-	if (fields_error(&c->errors, field ? field : "non_field_errors",
-	    msg) == -1) {
-		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
-		return;
-	}
-	resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
-	c->errors = NULL;	/* taken */
 }
 
 /* The refusals of act_replay_create. */
@@ -80,7 +32,7 @@ answer_refused(struct ctx *c, enum replay_refusal why, long long retry_s)
 		    "deliveries, the most one replay may requeue; narrow it "
 		    "with since, until or after.",
 		    c->svc->conf->replay_max_deliveries);
-		answer_invalid(c, NULL, msg);
+		ctx_field_error(c, "non_field_errors", msg);
 		return;
 	}
 	if (why == RP_RUNNING)
@@ -108,7 +60,7 @@ h_replay_create(struct ctx *c)
 	enum db_rc		 rc;
 
 	if (in->has_since && in->has_until && strcmp(in->since, in->until) >= 0) {
-		answer_invalid(c, "until", "Must be after since.");
+		ctx_field_error(c, "until", "Must be after since.");
 		return;
 	}
 	if ((rc = db_webhook_get(c->svc->db, c->who.user_id, c->path_id,

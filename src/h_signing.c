@@ -7,12 +7,10 @@
 #include "actions.h"
 #include "handlers.h"
 #include "log.h"
-#include "timeutil.h"
+#include "render.h"
 
 #define NO_KEY	"This webhook has no signing key."
 
-/* {"public_key", "created_at", "previous_public_key",
- * "previous_expires_at"}: public parts only. */
 static void
 answer_key(struct ctx *c, int status, const struct signing_key_row *k)
 {
@@ -20,16 +18,7 @@ answer_key(struct ctx *c, int status, const struct signing_key_row *k)
 
 	buf_reset(&c->resp->body);
 	jw_init(&w, &c->resp->body);
-	jw_obj(&w);
-	jw_key(&w, "public_key");
-	jw_str(&w, k->public_key);
-	jw_key(&w, "created_at");
-	jw_str(&w, k->created_at);
-	jw_key(&w, "previous_public_key");
-	jw_str_or_null(&w, k->prev_public_key);
-	jw_key(&w, "previous_expires_at");
-	jw_str_or_null(&w, k->prev_until);
-	jw_obj_end(&w);
+	render_signing_key(&w, k);
 	resp_jw_done(c->resp, status, &w);
 }
 
@@ -75,13 +64,10 @@ void
 h_signing_key_delete(struct ctx *c)
 {
 	struct signing_key_row	k;
-	char			rfc[WH_TIME_LEN + 1], dbnow[TIME_DB_LEN + 1];
 	int			exists = 0;
 	enum db_rc		rc;
 
-	time_now(rfc, dbnow);
-	rc = db_signing_key_delete(c->svc->db, c->who.user_id, c->path_id,
-	    dbnow);
+	rc = db_signing_key_delete(c->svc->db, c->who.user_id, c->path_id);
 	/* None to remove: say whether the webhook has none, or is not the
 	 * caller's. */
 	if (rc == DB_NOTFOUND &&

@@ -86,6 +86,14 @@ void	h_event_erase(struct ctx *);
 /* Answers the error of a database result other than DB_OK. */
 void	ctx_db_error(struct ctx *, enum db_rc);
 
+/* Answers 400 invalid with msg for field (and the errors found before). */
+void	ctx_field_error(struct ctx *, const char *field, const char *msg);
+
+/* Writes "scheme://host<path>?<the request's query, key=value in it>"
+ * (value needing no escaping) as the next value of w: a next link. */
+void	ctx_link(struct ctx *, struct jw *, const char *path, const char *key,
+	    const char *value);
+
 struct page {
 	long long	number;
 	long long	size;

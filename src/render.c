@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c: write templates, webhooks, deliveries and attempts as JSON. */
+/* render.c: write templates, webhooks, deliveries, attempts, a webhook's
+ * events, signing key and replays as JSON. */
 #include <json-c/json.h>
 
 #include "jsonx.h"
@@ -138,5 +139,81 @@ render_attempt(struct jw *w, const struct attempt_row *a)
 		    (size_t)json_object_get_string_len(ex));
 		json_object_put(ex);
 	}
+	jw_obj_end(w);
+}
+
+void
+render_event(struct jw *w, const struct event_row *e, const char *body,
+    size_t body_len)
+{
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, e->id);
+	jw_key(w, "sequence");
+	jw_int(w, e->sequence);
+	jw_key(w, "type");
+	jw_str(w, e->type);
+	jw_key(w, "created_at");
+	jw_str(w, e->created_at);
+	jw_key(w, "delivery_id");
+	jw_str(w, e->delivery_id);
+	jw_key(w, "delivery_status");
+	jw_str(w, e->status);
+	jw_key(w, "body");
+	if (body == NULL)
+		jw_null(w);		/* erased */
+	else
+		jw_raw(w, body, body_len);
+	jw_obj_end(w);
+}
+
+void
+render_replay(struct jw *w, const struct replay_row *r)
+{
+	jw_obj(w);
+	jw_key(w, "id");
+	jw_str(w, r->id);
+	jw_key(w, "webhook");
+	jw_str(w, r->webhook_id);
+	jw_key(w, "status");
+	jw_str(w, r->status);
+	jw_key(w, "filter");
+	jw_obj(w);
+	jw_key(w, "status");
+	jw_str_or_null(w, r->f_status);
+	jw_key(w, "since");
+	jw_str_or_null(w, r->f_since);
+	jw_key(w, "until");
+	jw_str_or_null(w, r->f_until);
+	jw_key(w, "after");
+	jw_int_or_null(w, r->f_after);
+	jw_obj_end(w);
+	jw_key(w, "matched");
+	jw_int(w, r->matched);
+	jw_key(w, "requeued");
+	jw_int(w, r->requeued);
+	jw_key(w, "skipped");
+	jw_int(w, r->skipped);
+	jw_key(w, "created_at");
+	jw_str(w, r->created_at);
+	jw_key(w, "updated_at");
+	jw_str(w, r->updated_at);
+	jw_key(w, "finished_at");
+	jw_str_or_null(w, r->finished_at);
+	jw_obj_end(w);
+}
+
+void
+render_signing_key(struct jw *w, const struct signing_key_row *k)
+{
+	jw_obj(w);
+	jw_key(w, "public_key");
+	jw_str(w, k->public_key);
+	jw_key(w, "created_at");
+	jw_str(w, k->created_at);
+	jw_key(w, "previous_public_key");
+	jw_str_or_null(w, k->prev_public_key);
+	jw_key(w, "previous_expires_at");
+	jw_str_or_null(w, k->prev_until);
 	jw_obj_end(w);
 }

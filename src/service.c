@@ -109,19 +109,40 @@ svc_rows(struct svc *svc, size_t size, long long n)
 	return n > 0 && (size_t)n <= svc->rows_bytes / size ? svc->rows : NULL;
 }
 
-/* Writes "scheme://host/path?query-with-page" as the next value of w. */
-static void
-page_link(struct ctx *c, struct jw *w, const char *path, long long number)
+void
+ctx_link(struct ctx *c, struct jw *w, const char *path, const char *key,
+    const char *value)
 {
 	struct buf	b = { 0 };
 
 	if (buf_printf(&b, "%s://%s%s?", c->req->scheme ? c->req->scheme :
 	    "http", c->req->host ? c->req->host : "localhost", path) == 0 &&
-	    query_link(&b, c->req->query, "page", number) == 0)
+	    query_link_str(&b, c->req->query, key, value) == 0)
 		jw_strn(w, b.data, b.len);
 	else
 		w->err = 1;
 	buf_free(&b);
+}
+
+void
+ctx_field_error(struct ctx *c, const char *field, const char *msg)
+{
+	if (fields_error(&c->errors, field, msg) == -1) {
+		resp_error(c->resp, WH_E_NOMEM, NULL, NULL);
+		return;		/* c->errors freed by the service */
+	}
+	resp_error(c->resp, WH_E_INVALID, NULL, c->errors);
+	c->errors = NULL;	/* taken */
+}
+
+/* The link to page number of path, as the next value of w. */
+static void
+page_link(struct ctx *c, struct jw *w, const char *path, long long number)
+{
+	char	num[24];
+
+	snprintf(num, sizeof(num), "%lld", number);
+	ctx_link(c, w, path, "page", num);
 }
 
 int

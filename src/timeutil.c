@@ -39,14 +39,17 @@ time_db_at(long long wall_ms, char db[TIME_DB_LEN + 1])
 	    (unsigned)(wall_ms % 1000) * 1000u % 1000000u);
 }
 
-/* The number of n digits at p. */
+/* The number of n digits at p; -1 when one is not a digit. */
 static int
 digits(const char *p, int n)
 {
 	int	v = 0;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
 		v = v * 10 + (p[i] - '0');
+	}
 	return v;
 }
 
@@ -88,20 +91,6 @@ time_db_from_digits(const char d[20], char db[TIME_DB_LEN + 1])
 	return 0;
 }
 
-/* n digits at s as a number; -1 when one is not a digit. */
-static int
-digits_n(const char *s, int n)
-{
-	int	v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int
 time_db_from_rfc3339(const char *s, size_t n, char db[TIME_DB_LEN + 1])
 {
@@ -135,8 +124,8 @@ time_db_from_rfc3339(const char *s, size_t n, char db[TIME_DB_LEN + 1])
 		off = 0;
 	else if (i + 6 == n && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
 		sign = s[i] == '-' ? -1 : 1;
-		hh = digits_n(s + i + 1, 2);
-		mm = digits_n(s + i + 4, 2);
+		hh = digits(s + i + 1, 2);
+		mm = digits(s + i + 4, 2);
 		if (hh < 0 || hh > 23 || mm < 0 || mm > 59)
 			return -1;
 		off = sign * (hh * 60 + mm) * 60;

@@ -1655,11 +1655,14 @@ def test_a_secret_of_256_four_byte_characters_signs_and_rotates():
 def test_a_secret_the_key_file_cannot_open_fails_like_any_attempt():
     """A dispatcher whose key file lacks the secret's key sends nothing unsigned:
     each attempt is recorded as failed with a clear error, retried on the schedule,
-    then the delivery is failed and counts towards the webhook's failures."""
+    then the delivery is failed and counts towards the webhook's failures.  The
+    same for a webhook's Ed25519 signing key."""
     need_steps(1)
     svc = new_service()
     u = new_user("nokey")
     h = make_hook(u, T()[0], "ok", secret="keyed-%s" % RUN)
+    hk = make_hook(u, T()[1], "ok")
+    signing_key(hk)
     other_key = os.path.join(state_dir(), "other-%s.key" % RUN)
     ctl("key generate %s" % shlex.quote(other_key))
     d = solo("otherkey", key_file=other_key)
@@ -1677,6 +1680,14 @@ def test_a_secret_the_key_file_cannot_open_fails_like_any_attempt():
     check(w["consecutive_failures"] == 1 and w["last_delivery"] is not None
           and w["last_delivery"]["status"] == "failed", "the webhook after the failed delivery: %r" % w)
     check("cannot be decrypted" in d.log_text(), "the dispatcher did not log why:\n%s" % d.log_tail())
+    ek = emit(svc, u, T()[1], deliveries=1)
+    dk = wait_delivery(hk, ek, statuses=("failed",), timeout=FAST_TOTAL + 10)
+    for a in detail(hk, dk["id"])["attempt_log"]:
+        check("Ed25519 signing key cannot be decrypted" in (a["error"] or ""),
+              "an attempt of an undecryptable signing key: %r" % a)
+    check(not hk.reqs(), "%d request(s) went out without the webhook's v1a signature" % len(hk.reqs()))
+    check("the signing key of webhook %s cannot be decrypted" % hk.id in d.log_text(),
+          "the dispatcher did not log the signing key:\n%s" % d.log_tail())
 
 
 @test

@@ -44,9 +44,9 @@ count_is_bounded_and_scoped(void **state)
 	assert_int_equal(fake_arg_int(c, 10), 11);	/* the bound + 1 */
 }
 
-/* Room for 2 under manual_max; of the 2 picked, one has had its 100
- * attempts: requeued 1, skipped 1, the cursor past the second, not done
- * (a full step). */
+/* Room for 2 under manual_max; both picked are requeued under the attempt
+ * bound, which one of them had reached: requeued 1, skipped 1, the cursor
+ * past the second, not done (a full step). */
 static void
 step_requeues_within_room_and_moves_the_cursor(void **state)
 {
@@ -61,7 +61,7 @@ step_requeues_within_room_and_moves_the_cursor(void **state)
 	    NULL, NULL, NULL, MADE));
 	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("98", "0"));
-	fake_db_rows(ST_RP_PICK, 2, 3, CELLS(DL1, AT1, "3", DL2, AT2, "100"));
+	fake_db_rows(ST_RP_PICK, 2, 2, CELLS(DL1, AT1, DL2, AT2));
 	fake_db_expect(ST_RP_REQUEUE, DB_OK, 1);
 	fake_db_expect(ST_RP_ADVANCE, DB_OK, 1);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
@@ -79,7 +79,8 @@ step_requeues_within_room_and_moves_the_cursor(void **state)
 	rq = fake_db_exec(4);
 	assert_int_equal(fake_arg_int(rq, 0), WH_MAX_ATTEMPTS);
 	assert_string_equal(fake_arg_str(rq, 1), DL1);
-	assert_true(fake_arg_is_null(rq, 2));
+	assert_string_equal(fake_arg_str(rq, 2), DL2);
+	assert_true(fake_arg_is_null(rq, 3));
 	adv = fake_db_exec(5);
 	assert_string_equal(fake_arg_str(adv, 0), AT2);
 	assert_string_equal(fake_arg_str(adv, 1), DL2);
@@ -100,7 +101,7 @@ step_short_of_rows_finishes(void **state)
 	    AT1, DL1, MADE));
 	fake_db_rows(ST_DQ_LOCK_WEBHOOK, 1, 1, CELLS(WH1));
 	fake_db_rows(ST_MANUAL_PENDING, 1, 2, CELLS("0", "0"));
-	fake_db_rows(ST_RP_PICK, 0, 3, NULL);
+	fake_db_rows(ST_RP_PICK, 0, 2, NULL);
 	fake_db_expect(ST_RP_ADVANCE, DB_OK, 1);
 	assert_int_equal(db_replay_step(fake_db(), 100, &st), DB_OK);
 	assert_true(st.finished);

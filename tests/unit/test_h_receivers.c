@@ -51,6 +51,7 @@ __wrap_db_sequence_last(struct db *db, const char *webhook_id, long long *last)
 /* Rows numbered after + 1, after + 2, ...: will_return how many; row 1
  * (the second) is erased when the test says so via the global below. */
 static int	erased_row = -1;
+static long long row_body_len = 9;	/* each row's body length */
 enum db_rc	__wrap_db_event_list(struct db *, uint64_t, const char *,
 		    long long, long long, struct event_row *, int *);
 enum db_rc
@@ -76,7 +77,7 @@ __wrap_db_event_list(struct db *db, uint64_t user_id, const char *webhook_id,
 		snprintf(rows[i].status, sizeof(rows[i].status), "succeeded");
 		snprintf(rows[i].created_at, sizeof(rows[i].created_at),
 		    "2026-11-29T10:30:00.123456Z");
-		rows[i].body_len = 9;
+		rows[i].body_len = row_body_len;
 		rows[i].erased = i == erased_row;
 	}
 	*n = count;
@@ -144,15 +145,14 @@ __wrap_db_signing_key_get(struct db *db, uint64_t user_id,
 }
 
 enum db_rc	__wrap_db_signing_key_delete(struct db *, uint64_t,
-		    const char *, const char *);
+		    const char *);
 enum db_rc
 __wrap_db_signing_key_delete(struct db *db, uint64_t user_id,
-    const char *webhook_id, const char *now_db)
+    const char *webhook_id)
 {
 	(void)db;
 	(void)user_id;
 	(void)webhook_id;
-	(void)now_db;
 	return mock_type(enum db_rc);
 }
 
@@ -279,6 +279,29 @@ events_erased_row_and_the_end(void **state)
 	assert_true(fake_has(f, "next"));
 }
 
+/* Bodies that would pass WH_EVENTS_PAGE_BYTES end the page early (one
+ * event at least), next after the last shown. */
+static void
+events_page_stops_at_its_bytes(void **state)
+{
+	struct fake	*f = *state;
+
+	row_body_len = WH_EVENTS_PAGE_BYTES / 2 + 1;
+	will_webhook(DB_OK);
+	will_return(__wrap_db_sequence_last, 9);
+	expect_value(__wrap_db_event_list, after, 0);
+	expect_value(__wrap_db_event_list, limit, 11);
+	will_return(__wrap_db_event_list, 5);
+	will_return(__wrap_db_delivery_body, DB_OK);	/* the first only */
+	will_return(__wrap_db_delivery_body, 0);
+	assert_int_equal(fake_request(f, HTTP_GET, HOOK "events/", "limit=10",
+	    NULL), 200);
+	row_body_len = 9;
+	assert_int_equal(fake_len(f, "results"), 1);
+	assert_string_equal(fake_str(f, "next"),
+	    FAKE_BASE HOOK "events/?after=1&limit=10");
+}
+
 static void
 events_after_the_last_is_400_and_bad_after_before_lookup(void **state)
 {
@@ -398,6 +421,7 @@ main(void)
 		T(events_page_and_next),
 		T(events_purged_and_erased_rows),
 		T(events_erased_row_and_the_end),
+		T(events_page_stops_at_its_bytes),
 		T(events_after_the_last_is_400_and_bad_after_before_lookup),
 		T(signing_key_create_get_delete),
 		T(replay_created_refused_and_validated),
