@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fcgi_io.c: turn a FastCGI request into struct req and struct resp back. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,15 @@ fcgi_drain(FCGX_Request *r)
 
 	while (FCGX_GetStr(tmp, sizeof(tmp), r->in) > 0)
 		;
+}
+
+void
+fcgi_finish(FCGX_Request *r)
+{
+	if (r->in != NULL && FCGX_HasSeenEOF(r->in) == EOF &&
+	    FCGX_GetError(r->in) == 0)
+		FCGX_Detach(r);
+	FCGX_Finish_r(r);
 }
 
 /* req_body_fn: up to EOF, never more than limit bytes kept. */

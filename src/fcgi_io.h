@@ -25,6 +25,13 @@ void	fcgi_read_request(FCGX_Request *r, struct req *q, struct fcgi_body *b);
  * taken for the next request on a kept connection. */
 void	fcgi_drain(FCGX_Request *r);
 
+/* Ends the request (FCGX_Finish_r).  A connection whose request was read
+ * to its end is closed at once: nginx sends nothing more on it.  libfcgi's
+ * own lingering close shuts down writes and waits for nginx to close first
+ * (up to 2 s), and the worker could not take its next request meanwhile.
+ * A stream that failed keeps the lingering close. */
+void	fcgi_finish(FCGX_Request *r);
+
 /* Writes the response: status line, headers, and the body unless HEAD. */
 void	fcgi_write_response(FCGX_Request *r, const struct req *q,
 	    const struct resp *p);

@@ -131,14 +131,7 @@ worker_main(int fd, void *arg)
 		}
 		sigprocmask(SIG_BLOCK, &busy, NULL);
 		serve_one(&svc, &r, &body, &resp);
-		/* serve_one read the request to its end: nothing more comes
-		 * on this connection, so it is closed at once.  Otherwise
-		 * libfcgi's lingering close shuts down writes and waits for
-		 * nginx to close first (up to 2 s), and the worker cannot
-		 * take the next request meanwhile. */
-		if (FCGX_HasSeenEOF(r.in) == EOF && FCGX_GetError(r.in) == 0)
-			FCGX_Detach(&r);
-		FCGX_Finish_r(&r);
+		fcgi_finish(&r);
 		sigprocmask(SIG_UNBLOCK, &busy, NULL);
 		if (app->conf.max_requests > 0 &&
 		    ++served >= app->conf.max_requests) {

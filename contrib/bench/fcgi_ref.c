@@ -134,6 +134,10 @@ worker(int sock)
 			    "{\"detail\":\"lookup failed\",\"code\":\"%s\"}",
 			    found == 0 ? "404 Not Found" : "503 Service Unavailable",
 			    found == 0 ? "not_found" : "unavailable");
+		/* Closed as webhookd closes (src/fcgi_io.c fcgi_finish): at
+		 * once, the request having been read to its end. */
+		if (FCGX_HasSeenEOF(req.in) == EOF && FCGX_GetError(req.in) == 0)
+			FCGX_Detach(&req);
 		FCGX_Finish_r(&req);
 	}
 	mysql_stmt_close(d.stmt);

@@ -319,6 +319,27 @@ def sh(cmd, timeout=120):
 
 # ------------------------------------------------------------------ shared helpers
 
+def _conf_lines(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read().splitlines()
+
+
+def _conf_key(line):
+    s = line.strip()
+    if not s or s.startswith("#") or "=" not in s:
+        return None
+    return s.split("=", 1)[0].strip()
+
+
+def conf_get(path, key, default=None):
+    """KEY's value in a webhookd config file (the last one), or default."""
+    val = default
+    for line in _conf_lines(path):
+        if _conf_key(line) == key:
+            val = line.split("=", 1)[1].strip()
+    return val
+
+
 def run_ctl(prefix, args, timeout=60, input=None):
     """The admin CLI: prefix (a shell command such as "webhookctl -c CONF")
     and args; its standard output.  A binary that is briefly missing (a

@@ -49,7 +49,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
-    each as _each, fixture, make_user, registry, run_ctl, run_suite, sh,
+    each as _each, fixture, make_user, registry, run_ctl, run_suite, sh, conf_get,
     MISSING, Fail, NoResponse, Resp, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 # --------------------------------------------------------------------------- config
@@ -61,6 +61,7 @@ HOST = _base.hostname or "127.0.0.1"
 PORT = _base.port or (443 if SCHEME == "https" else 80)
 HOST_HEADER = _base.netloc or HOST
 WEBHOOKCTL = os.environ.get("WEBHOOKCTL", "").strip()
+WEBHOOKD_CONF = os.environ.get("WEBHOOKD_CONF", "").strip()   # the pool's config file
 try:
     TOKEN_CACHE_TTL = float(os.environ.get("TOKEN_CACHE_TTL", "") or 5)
 except ValueError:
@@ -517,6 +518,73 @@ def test_openapi_document_served():
         mine = json.loads(f.read().decode("utf-8"))
     check(b == mine, "the served document is not %s (the one responses are checked against)"
           % openapi_check.DEFAULT_PATH, r)
+
+
+def fcgi_get(socket_path, uri, timeout=5.0):
+    """One FastCGI GET of uri on webhookd's own socket, as nginx sends it
+    (BEGIN_REQUEST, PARAMS, empty STDIN), read until webhookd ends its side
+    of the connection: (the open socket, the STDOUT bytes, whether its end
+    came).  The socket is left open: closing it is the caller's."""
+    import socket
+    import struct
+
+    def record(kind, content=b""):
+        return struct.pack(">BBHHBx", 1, kind, 1, len(content), 0) + content
+
+    def pair(name, value):
+        n, v = name.encode(), value.encode()
+        return bytes([len(n)]) + (bytes([len(v)]) if len(v) < 128 else
+                                  struct.pack(">I", len(v) | 0x80000000)) + n + v
+    params = b"".join(pair(k, v) for k, v in (
+        ("REQUEST_METHOD", "GET"), ("REQUEST_URI", uri), ("DOCUMENT_URI", uri),
+        ("QUERY_STRING", ""), ("SERVER_PROTOCOL", "HTTP/1.1"), ("REMOTE_ADDR", "127.0.0.1")))
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(socket_path)
+    s.sendall(record(1, struct.pack(">HB5x", 1, 0)) + record(4, params) + record(4) + record(5))
+    data, ended = b"", False
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                ended = True
+                break
+            data += chunk
+    except socket.timeout:
+        pass
+    out, i = b"", 0
+    while i + 8 <= len(data):
+        _, kind, _, clen, plen = struct.unpack(">BBHHBx", data[i:i + 8])
+        if kind == 6:
+            out += data[i + 8:i + 8 + clen]
+        i += 8 + clen + plen
+    return s, out, ended
+
+
+@test
+def test_worker_closes_a_finished_connection_at_once():
+    """A worker that has answered closes the connection and takes the next
+    request: one whose peer keeps its end open (libfcgi's lingering close
+    waited up to 2 s for the peer to close first) does not hold it."""
+    check(WEBHOOKD_CONF and os.path.isfile(WEBHOOKD_CONF), "WEBHOOKD_CONF names no config file")
+    path, workers = conf_get(WEBHOOKD_CONF, "listen"), int(conf_get(WEBHOOKD_CONF, "workers", "4"))
+    check(path and path.startswith("/"), "the pool listens on %r, not a unix socket path" % path)
+    held = []
+    try:
+        for _ in range(workers):    # as many answered connections held open as there are workers
+            s, out, ended = fcgi_get(path, HEALTH)
+            held.append(s)
+            check(out.startswith(b"Status: 200"), "webhookd's own socket answered %r" % out[:80])
+            check(ended, "webhookd did not end its side of the connection after its answer")
+        t0 = time.monotonic()
+        r = api("GET", HEALTH)
+        took = time.monotonic() - t0
+        expect(r, 200)
+        check(took < 1.0, "a request with %d answered connections held open took %.2f s: "
+              "the workers waited for those peers to close" % (workers, took), r)
+    finally:
+        for s in held:
+            s.close()
 
 
 @test

@@ -75,7 +75,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402 -- beside this file; raises ImportError without jsonschema
 from harness import (  # noqa: E402 -- beside this file
     each as _each, fixture, make_user, registry, run_ctl, run_suite, sh, wait_for,
-    MISSING, Fail, NoResponse, User, _trunc, check, http_exchange, media_type, parse_ts)
+    _conf_key, _conf_lines, conf_get, MISSING, Fail, NoResponse, User, _trunc, check, http_exchange, media_type, parse_ts)
 
 OPENAPI_PROBLEMS = []   # (method, target, status, problem): responses unlike doc/openapi.json
 _openapi_lock = threading.Lock()
@@ -139,26 +139,6 @@ _tls = threading.local()
 def each(cases, fn):
     """harness.each, naming this suite's last exchange when a case fails."""
     return _each(cases, fn, last=lambda: getattr(_tls, "last", None))
-
-
-def _conf_lines(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read().splitlines()
-
-
-def _conf_key(line):
-    s = line.strip()
-    if not s or s.startswith("#") or "=" not in s:
-        return None
-    return s.split("=", 1)[0].strip()
-
-
-def conf_get(path, key, default=None):
-    val = default
-    for line in _conf_lines(path):
-        if _conf_key(line) == key:
-            val = line.split("=", 1)[1].strip()
-    return val
 
 
 def _service_steps():
